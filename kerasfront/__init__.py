@@ -1,3 +1,45 @@
-"""kerasfront: the Keras API over TensorFlow, PyTorch and JAX."""
+"""kerasfront: the Keras API over TensorFlow, PyTorch and JAX.
+
+`import kerasfront as keras` and write Keras code; `KERAS_BACKEND` (or
+`$KERAS_HOME/keras.json`) picks the engine, and only that engine is imported.
+"""
 
 __version__ = "0.1.0"
+
+from kerasfront import backend, ops  # noqa: E402  (binds the engine first)
+from kerasfront import (  # noqa: E402
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    preprocessing,
+    regularizers,
+    utils,
+)
+from kerasfront.layers import Input  # noqa: E402
+from kerasfront.models import Model, Sequential  # noqa: E402
+
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "callbacks",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "ops",
+    "optimizers",
+    "preprocessing",
+    "regularizers",
+    "utils",
+]

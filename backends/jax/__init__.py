@@ -1,0 +1,118 @@
+"""The JAX adapter: NumPy-named ops from `jax.numpy`, pure steps compiled by `jax.jit`.
+
+JAX arrays are immutable, so a variable's storage is replaced on every assignment and
+a compiled step takes the variables' values as arguments and returns the new ones.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kerasfront import tree
+from kerasfront.backend.numpy_like import make_ops
+from kerasfront.backend.scope import StatelessScope
+from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
+
+NAME = "jax"
+SUPPORTS_TRAINING = True
+
+globals().update(make_ops(jnp))
+
+
+def convert_to_tensor(x, dtype=None):
+    return jnp.asarray(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    return np.asarray(x)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, jax.Array)
+
+
+stop_gradient = jax.lax.stop_gradient
+
+
+def _key(seed):
+    # A length-2 uint32 array is exactly the key data of JAX's default PRNG.
+    return jax.random.wrap_key_data(jnp.asarray(seed).astype(jnp.uint32))
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
+    return jax.random.uniform(_key(seed), tuple(shape), dtype, minval, maxval)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    return mean + stddev * jax.random.normal(_key(seed), tuple(shape), dtype)
+
+
+def engine_version() -> str:
+    return jax.__version__
+
+
+def devices() -> list[str]:
+    return [f"{device.platform}:{device.id}" for device in jax.devices()]
+
+
+def create_variable(value, trainable, name):
+    return jnp.array(value)
+
+
+def assign_variable(storage, value):
+    return jnp.asarray(value, dtype=storage.dtype)
+
+
+def read_variable(storage):
+    return storage
+
+
+def compute_output_spec(fn, specs, variables):
+    def scoped(inputs):
+        # A scope keeps assignments made while tracing (e.g. seed updates) out of storage.
+        with StatelessScope():
+            return fn(inputs)
+
+    def run(size):
+        structs = tree.map_structure(
+            lambda spec: jax.ShapeDtypeStruct(concrete_shape(spec.shape, size), spec.dtype), specs
+        )
+        outputs = jax.eval_shape(scoped, structs)
+        return tree.map_structure(lambda out: Spec(tuple(out.shape), str(out.dtype)), outputs)
+
+    return probe_output_spec(run, specs)
+
+
+def value_and_grad(fn):
+    return jax.value_and_grad(fn, has_aux=True)
+
+
+def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
+    """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
+    if jit_compile is False:
+        compiled = pure_fn
+    else:
+        # Donating the old state lets XLA update it in place; CPU buffers gain nothing.
+        donate = () if jax.default_backend() == "cpu" else (1,)
+        compiled = jax.jit(pure_fn, donate_argnums=donate)
+
+    def run(*batch):
+        new_values, outputs = compiled(
+            [v.storage for v in read_only], [v.storage for v in updated], *batch
+        )
+        for variable, value in zip(updated, new_values):
+            variable._set_storage(value)
+        return outputs
+
+    return run
+
+
+def compile_function(pure_fn, variables, jit_compile=None):
+    compiled = jax.jit(pure_fn) if jit_compile is not False else pure_fn
+
+    def run(*args):
+        return compiled([variable.storage for variable in variables], *args)
+
+    return run

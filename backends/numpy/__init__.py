@@ -1,0 +1,95 @@
+"""The NumPy reference backend: every array op, no gradients (inference only).
+
+Tests compare the engine adapters with it, and it runs inference where no engine is
+installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasfront import tree
+from kerasfront.backend.numpy_like import make_ops, seed_to_int
+from kerasfront.backend.scope import StatelessScope
+from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
+
+NAME = "numpy"
+SUPPORTS_TRAINING = False
+
+globals().update(make_ops(np))
+
+
+def convert_to_tensor(x, dtype=None):
+    return np.asarray(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    return np.asarray(x)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def stop_gradient(x):
+    return x
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
+    rng = np.random.default_rng(seed_to_int(seed))
+    return rng.uniform(minval, maxval, size=shape).astype(dtype)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    rng = np.random.default_rng(seed_to_int(seed))
+    return rng.normal(mean, stddev, size=shape).astype(dtype)
+
+
+def engine_version() -> str:
+    return np.__version__
+
+
+def devices() -> list[str]:
+    return ["cpu:0"]
+
+
+def create_variable(value, trainable, name):
+    return np.array(value, copy=True)
+
+
+def assign_variable(storage, value):
+    return np.array(value, dtype=storage.dtype, copy=True)
+
+
+def read_variable(storage):
+    return storage
+
+
+def compute_output_spec(fn, specs, variables):
+    def run(size):
+        inputs = tree.map_structure(
+            lambda spec: np.zeros(concrete_shape(spec.shape, size), spec.dtype), specs
+        )
+        with StatelessScope():
+            outputs = fn(inputs)
+        return tree.map_structure(lambda out: Spec(tuple(out.shape), str(out.dtype)), outputs)
+
+    return probe_output_spec(run, specs)
+
+
+def _inference_only(*args, **kwargs):
+    raise NotImplementedError(
+        "The 'numpy' backend runs inference only (predict, evaluate); it has no gradients. "
+        "Set KERAS_BACKEND to 'tensorflow', 'torch' or 'jax' to train."
+    )
+
+
+value_and_grad = _inference_only
+compile_state_step = _inference_only
+
+
+def compile_function(pure_fn, variables, jit_compile=False):
+    def run(*args):
+        return pure_fn([variable.storage for variable in variables], *args)
+
+    return run

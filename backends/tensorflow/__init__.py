@@ -1,0 +1,104 @@
+"""The TensorFlow adapter: `tf` ops with NumPy semantics, steps compiled by `tf.function`.
+
+Variables are `tf.Variable`s updated in place by the compiled step; XLA is used when
+`compile(jit_compile=True)` asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up chatter off the terminal
+
+import tensorflow as tf  # noqa: E402
+
+from kerasfront import tree  # noqa: E402
+from kerasfront.backend.contract import OP_NAMES  # noqa: E402
+from kerasfront.backend.scope import StatelessScope  # noqa: E402
+from kerasfront.backend.tracing import Spec  # noqa: E402
+
+from . import ops  # noqa: E402
+
+globals().update({name: getattr(ops, name) for name in OP_NAMES})
+
+NAME = "tensorflow"
+SUPPORTS_TRAINING = True
+
+
+def engine_version() -> str:
+    return tf.__version__
+
+
+def devices() -> list[str]:
+    return [
+        f"{device.device_type.lower()}:{index}"
+        for kind in ("CPU", "GPU")
+        for index, device in enumerate(tf.config.list_logical_devices(kind))
+    ]
+
+
+def create_variable(value, trainable, name):
+    # TF refuses some characters in variable names; the kerasfront name is kept elsewhere.
+    safe_name = "".join(c if c.isalnum() or c in "_-./" else "_" for c in name)
+    return tf.Variable(value, trainable=trainable, name=safe_name)
+
+
+def assign_variable(storage, value):
+    storage.assign(tf.cast(value, storage.dtype))
+    return storage
+
+
+def read_variable(storage):
+    return storage
+
+
+def compute_output_spec(fn, specs, variables):
+    def scoped(inputs):
+        with StatelessScope():
+            return fn(inputs)
+
+    signature = tree.map_structure(lambda spec: tf.TensorSpec(spec.shape, spec.dtype), specs)
+    concrete = tf.function(scoped, autograph=False).get_concrete_function(signature)
+    return tree.map_structure(
+        lambda out: Spec(tuple(out.shape.as_list()), out.dtype.name), concrete.structured_outputs
+    )
+
+
+def value_and_grad(fn):
+    def run(values, *args):
+        with tf.GradientTape() as tape:
+            tape.watch(values)
+            value, aux = fn(values, *args)
+        grads = tape.gradient(value, values, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return (value, aux), grads
+
+    return run
+
+
+def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
+    """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
+    read_storages = [variable.storage for variable in read_only]
+    updated_storages = [variable.storage for variable in updated]
+
+    # No reduce_retracing: a step traced per batch shape keeps static shapes (the full
+    # batches and the last one: two traces per fit).
+    @tf.function(jit_compile=bool(jit_compile))
+    def step(*batch):
+        new_values, outputs = pure_fn(
+            [s.value() for s in read_storages], [s.value() for s in updated_storages], *batch
+        )
+        for storage, value in zip(updated_storages, new_values):
+            storage.assign(value)
+        return outputs
+
+    return step
+
+
+def compile_function(pure_fn, variables, jit_compile=None):
+    storages = [variable.storage for variable in variables]
+
+    @tf.function(jit_compile=bool(jit_compile))
+    def run(*args):
+        return pure_fn([storage.value() for storage in storages], *args)
+
+    return run

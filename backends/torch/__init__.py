@@ -1,0 +1,128 @@
+"""The PyTorch adapter: torch ops with NumPy semantics, eager steps with fused updates.
+
+Trainable variables are `torch.nn.Parameter`s; a step computes new values without
+touching the old ones, then swaps them into the same Parameter objects (`.data`), so
+a user holding a Parameter always sees the current weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from kerasfront import tree
+from kerasfront.backend.contract import OP_NAMES
+from kerasfront.backend.scope import StatelessScope
+from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
+
+from . import ops
+
+globals().update({name: getattr(ops, name) for name in OP_NAMES})
+
+NAME = "torch"
+SUPPORTS_TRAINING = True
+
+
+def engine_version() -> str:
+    return torch.__version__
+
+
+def devices() -> list[str]:
+    found = ["cpu:0"]
+    if torch.cuda.is_available():
+        found += [f"gpu:{index}" for index in range(torch.cuda.device_count())]
+    return found
+
+
+def create_variable(value, trainable, name):
+    tensor = torch.tensor(value, device=ops.DEVICE)
+    if trainable and tensor.is_floating_point():
+        return torch.nn.Parameter(tensor, requires_grad=True)
+    return tensor
+
+
+def assign_variable(storage, value):
+    # Always a fresh tensor: later changes to the caller's array must not leak in.
+    if isinstance(value, torch.Tensor):
+        new = value.detach().to(device=storage.device, dtype=storage.dtype, copy=True)
+    else:
+        new = torch.tensor(np.asarray(value), dtype=storage.dtype, device=storage.device)
+    storage.data = new
+    return storage
+
+
+def read_variable(storage):
+    return storage
+
+
+def _spec(tensor) -> Spec:
+    return Spec(tuple(tensor.shape), ops.dtype(tensor))
+
+
+def compute_output_spec(fn, specs, variables):
+    def run_on(device, mapping):
+        def run(size):
+            inputs = tree.map_structure(
+                lambda spec: torch.zeros(
+                    concrete_shape(spec.shape, size),
+                    dtype=ops.to_torch_dtype(spec.dtype),
+                    device=device,
+                ),
+                specs,
+            )
+            with torch.no_grad(), StatelessScope(mapping):
+                return tree.map_structure(_spec, fn(inputs))
+
+        return probe_output_spec(run, specs)
+
+    # Meta tensors carry shapes only: nothing is computed. Functions that leave torch
+    # (NumPy calls, `.item()`) cannot run on them; those run on small real zeros instead.
+    meta = {
+        variable: torch.empty(variable.shape, dtype=variable.storage.dtype, device="meta")
+        for variable in variables
+        if variable.storage.is_floating_point()
+    }
+    try:
+        return run_on("meta", meta)
+    except Exception:
+        return run_on(ops.DEVICE, {})
+
+
+def value_and_grad(fn):
+    def run(values, *args):
+        with torch.enable_grad():
+            leaves = [value.detach().requires_grad_(True) for value in values]
+            value, aux = fn(leaves, *args)
+            grads = torch.autograd.grad(value, leaves, allow_unused=True)
+        grads = [torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)]
+        return (value.detach(), aux), grads
+
+    return run
+
+
+def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
+    """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
+    step = torch.compile(pure_fn) if jit_compile else pure_fn
+
+    def run(*batch):
+        with torch.no_grad():
+            new_values, outputs = step(
+                [v.storage for v in read_only], [v.storage for v in updated], *batch
+            )
+            for variable, value in zip(updated, new_values):
+                # Swap the data in: the Parameter object (and anyone holding it) stays.
+                if value is not variable.storage:
+                    variable.storage.data = value
+        return outputs
+
+    return run
+
+
+def compile_function(pure_fn, variables, jit_compile=None):
+    function = torch.compile(pure_fn) if jit_compile else pure_fn
+
+    def run(*args):
+        with torch.no_grad():
+            return function([variable.storage for variable in variables], *args)
+
+    return run

@@ -1,0 +1,111 @@
+"""The backend contract: what every engine adapter in `kerasfront.backends` provides.
+
+An adapter is a module. It exposes every name in `OP_NAMES` (array operations with
+NumPy semantics and Keras argument names) and every name in `INFRA_NAMES` (variables,
+gradients, compiled steps, shape inference, devices). The frontend binds these names
+once at import (see `kerasfront.ops`), so a layer call on concrete tensors goes straight
+to the engine's function.
+
+Conventions every adapter follows:
+- `dtype` arguments are strings (`"float32"`, `"int32"`, ...); `None` means "keep".
+- `axis` is an int, a tuple of ints or None; reductions take `keepdims=False`.
+- `shape(x)` returns a tuple of ints (None only for unknown dims while tracing).
+- Random ops take `seed`: a length-2 integer tensor produced by `SeedGenerator.next()`;
+  the same seed gives the same numbers on the same engine.
+"""
+
+from __future__ import annotations
+
+CREATION_OPS = (
+    "convert_to_tensor",
+    "convert_to_numpy",
+    "is_tensor",
+    "cast",
+    "shape",
+    "dtype",
+    "zeros",
+    "ones",
+    "zeros_like",
+    "ones_like",
+    "full",
+    "eye",
+    "arange",
+)
+SHAPE_OPS = (
+    "reshape",
+    "transpose",
+    "expand_dims",
+    "squeeze",
+    "concatenate",
+    "stack",
+    "tile",
+    "take",
+    "take_along_axis",
+    "one_hot",
+    "broadcast_to",
+)
+ELEMENTWISE_OPS = (
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "power",
+    "abs",
+    "square",
+    "sqrt",
+    "exp",
+    "log",
+    "log1p",
+    "tanh",
+    "sign",
+    "floor",
+    "round",
+    "maximum",
+    "minimum",
+    "clip",
+    "where",
+    "equal",
+    "not_equal",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+)
+REDUCTION_OPS = ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "all", "any")
+LINALG_OPS = ("matmul", "dot")
+NN_OPS = ("relu", "sigmoid", "softmax", "log_softmax", "softplus", "elu", "stop_gradient")
+RANDOM_OPS = ("random_uniform", "random_normal")
+
+OP_NAMES = (
+    CREATION_OPS
+    + SHAPE_OPS
+    + ELEMENTWISE_OPS
+    + REDUCTION_OPS
+    + LINALG_OPS
+    + NN_OPS
+    + RANDOM_OPS
+)
+
+# Everything that is not an array op.
+INFRA_NAMES = (
+    "NAME",  # the registry name, e.g. "jax"
+    "engine_version",  # () -> str
+    "devices",  # () -> list[str], e.g. ["cpu:0", "gpu:0"]
+    "create_variable",  # (numpy value, trainable, name) -> engine storage
+    "assign_variable",  # (storage, value) -> storage (new object where the engine is functional)
+    "read_variable",  # (storage) -> tensor usable in ops
+    "compute_output_spec",  # (fn, specs, variables) -> nested specs; see kerasfront.backend.tracing
+    "value_and_grad",  # (fn) -> g; g(values, *args) = ((value, aux), grads); fn(values, *args) -> (value, aux)
+    "compile_state_step",  # (pure_fn, variables, jit_compile) -> run(*batch); see Trainer
+    "compile_function",  # (fn, jit_compile) -> compiled fn of tensors to tensors
+    "SUPPORTS_TRAINING",  # False for the NumPy reference
+)
+
+
+def missing_names(adapter) -> list[str]:
+    """Names of the contract that `adapter` does not provide."""
+    return [name for name in OP_NAMES + INFRA_NAMES if not hasattr(adapter, name)]

@@ -1,0 +1,115 @@
+"""User configuration: `$KERAS_HOME/keras.json` and the environment.
+
+Engine-free on purpose: it is read before any engine is imported, so that the
+choice of engine can be made from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BACKEND = "tensorflow"
+IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
+FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def keras_home() -> Path:
+    """The folder that holds `keras.json` and the dataset cache.
+
+    `$KERAS_HOME` when set, else `~/.keras`.
+    """
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+
+
+@dataclass
+class Settings:
+    """What `keras.json` (or its defaults) says, and where each value came from."""
+
+    backend: str = DEFAULT_BACKEND
+    backend_source: str = "default"
+    floatx: str = "float32"
+    epsilon: float = 1e-7
+    image_data_format: str = "channels_last"
+    config_path: Path | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"The Keras config file {path} is not valid JSON ({error}). "
+            "Fix it or delete it to use the defaults."
+        ) from None
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"The Keras config file {path} must hold a JSON object, received {type(data).__name__}."
+        )
+    return data
+
+
+def load_settings() -> Settings:
+    """Reads `KERAS_BACKEND` and `keras.json`; the environment wins over the file."""
+    path = keras_home() / "keras.json"
+    data = _read_json(path)
+    settings = Settings(config_path=path if data else None)
+    if "backend" in data:
+        settings.backend, settings.backend_source = str(data["backend"]), f"config file {path}"
+    env_backend = os.environ.get("KERAS_BACKEND")
+    if env_backend:
+        settings.backend, settings.backend_source = env_backend, "environment variable KERAS_BACKEND"
+    if "floatx" in data:
+        set_floatx(data["floatx"], settings)
+    if "epsilon" in data:
+        set_epsilon(data["epsilon"], settings)
+    if "image_data_format" in data:
+        set_image_data_format(data["image_data_format"], settings)
+    known = {"backend", "floatx", "epsilon", "image_data_format"}
+    settings.extras = {key: value for key, value in data.items() if key not in known}
+    return settings
+
+
+def set_floatx(value: str, settings: Settings | None = None) -> None:
+    """Sets the default float type (`float32` unless told otherwise)."""
+    if value not in FLOAT_TYPES:
+        raise ValueError(f"floatx must be one of {FLOAT_TYPES}, received {value!r}.")
+    (settings or SETTINGS).floatx = str(value)
+
+
+def set_epsilon(value: float, settings: Settings | None = None) -> None:
+    """Sets the fuzz factor added to denominators (`1e-7` unless told otherwise)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"epsilon must be a number, received {value!r}.") from None
+    (settings or SETTINGS).epsilon = value
+
+
+def set_image_data_format(value: str, settings: Settings | None = None) -> None:
+    """Sets `channels_last` (default) or `channels_first`."""
+    if value not in IMAGE_DATA_FORMATS:
+        raise ValueError(f"image_data_format must be one of {IMAGE_DATA_FORMATS}, received {value!r}.")
+    (settings or SETTINGS).image_data_format = str(value)
+
+
+def floatx() -> str:
+    return SETTINGS.floatx
+
+
+def epsilon() -> float:
+    return SETTINGS.epsilon
+
+
+def image_data_format() -> str:
+    return SETTINGS.image_data_format
+
+
+SETTINGS = load_settings()

@@ -1,0 +1,422 @@
+"""The `Layer` base class: weights, building, calling on data or on symbolic inputs.
+
+A layer called on concrete tensors goes straight to `call` (after a one-time build). A
+layer called on `KerasTensor`s builds itself from the shapes, finds the output shapes
+(its own `compute_output_shape` when it defines one, else by tracing `call` with the
+engine), and records a `Node` so that a functional model can replay the call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+
+from kerasfront import config, initializers, regularizers, tree
+from kerasfront.backend.registry import ADAPTER
+from kerasfront.backend.tracing import Spec
+from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
+from kerasfront.layers.input_spec import InputSpec, check_input_spec
+from kerasfront.layers.keras_tensor import KerasTensor, Node
+
+# The `training` flag of the outermost call, seen by nested layers called with None.
+_TRAINING_CONTEXT: list = [None]
+# Losses added during the current forward pass (activity regularizers, `add_loss`).
+_LOSS_COLLECTORS: list[list] = []
+
+_BASE_KWARGS = {
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "weights",
+    "activity_regularizer",
+}
+
+
+def to_snake_case(name: str) -> str:
+    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", snake).lower()
+
+
+def is_single_shape(shape) -> bool:
+    return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
+
+
+class Layer:
+    """The base of every layer. Subclasses write `build(input_shape)` and `call(inputs)`.
+
+    Args:
+        name: unique name within the session (default: the class name in snake case).
+        trainable: whether fit updates this layer's weights.
+        dtype: the layer's float type (default `floatx()`).
+        input_shape / batch_input_shape / batch_size / input_dim: for the first layer of
+            a Sequential model, the shape of one sample (or of a whole batch).
+        weights: initial weights, set once the layer is built (Keras 2's `weights=`).
+        activity_regularizer: a penalty on the layer's outputs, added to the loss.
+    """
+
+    def __init__(self, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}."
+            )
+        set_ = object.__setattr__
+        set_(self, "_own_weights", [])
+        set_(self, "_sublayers", [])
+        set_(self, "_variable_attributes", {})
+        set_(self, "_weight_regularizers", [])
+        set_(self, "_seed_generators", [])
+        self._inbound_nodes = []
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        self._trainable = kwargs.get("trainable", True)
+        self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = kwargs.get("dtype") or config.floatx()
+        self._initial_weights = kwargs.get("weights")
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._batch_input_shape = self._batch_shape_from(kwargs)
+        parameters = inspect.signature(self.call).parameters
+        self._call_accepts_training = "training" in parameters
+        self._call_accepts_mask = "mask" in parameters
+
+    @staticmethod
+    def _batch_shape_from(kwargs):
+        if kwargs.get("batch_input_shape") is not None:
+            return tuple(kwargs["batch_input_shape"])
+        input_shape = kwargs.get("input_shape")
+        if input_shape is None and kwargs.get("input_dim") is not None:
+            input_shape = (kwargs["input_dim"],)
+        if input_shape is None:
+            return None
+        return (kwargs.get("batch_size"), *tuple(input_shape))
+
+    # Attribute tracking: variables and sublayers assigned to attributes are found by
+    # `weights`; reading a variable attribute gives its current value (a tensor).
+    def __setattr__(self, name, value):
+        attributes = self.__dict__.get("_variable_attributes")
+        if isinstance(value, Variable) and attributes is not None:
+            attributes[name] = value
+            self.__dict__.pop(name, None)
+            return
+        if isinstance(value, SeedGenerator) and "_seed_generators" in self.__dict__:
+            self._seed_generators.append(value)
+        if isinstance(value, Layer) and "_sublayers" in self.__dict__:
+            if value not in self._sublayers and value is not self:
+                self._sublayers.append(value)
+        if attributes is not None:
+            attributes.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails, so plain attributes pay nothing.
+        attributes = self.__dict__.get("_variable_attributes")
+        if attributes is not None and name in attributes:
+            return attributes[name].value
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    # ---- building and calling -------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights once the input shape is known. Call super().build() last."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation; the default returns the inputs unchanged."""
+        return inputs
+
+    def _maybe_build(self, input_shapes):
+        if self.built:
+            return
+        self.build(input_shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, inputs, *args, **kwargs):
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _TRAINING_CONTEXT[-1]
+        if self._call_accepts_training:
+            kwargs["training"] = training
+        if not self._call_accepts_mask:
+            kwargs.pop("mask", None)
+        leaves = tree.flatten(inputs)
+        if any(isinstance(leaf, KerasTensor) for leaf in leaves):
+            return self._symbolic_call(inputs, args, kwargs)
+        if isinstance(inputs, np.ndarray) or any(isinstance(leaf, np.ndarray) for leaf in leaves):
+            inputs = tree.map_structure(_to_tensor, inputs)
+        if self.input_spec is not None:
+            check_input_spec(self, inputs)
+        if not self.built:
+            self._maybe_build(tree.map_structure(lambda x: tuple(ADAPTER.shape(x)), inputs))
+        _TRAINING_CONTEXT.append(training)
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _TRAINING_CONTEXT.pop()
+        if self.activity_regularizer is not None and _LOSS_COLLECTORS:
+            for output in tree.flatten(outputs):
+                self.add_loss(self.activity_regularizer(output))
+        return outputs
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        shapes = tree.map_structure(lambda t: t.shape, inputs)
+        if self.input_spec is not None:
+            check_input_spec(self, inputs)
+        self._maybe_build(shapes)
+        try:
+            specs = self.compute_output_spec(inputs, *args, **kwargs)
+        except (ValueError, TypeError) as error:
+            raise type(error)(
+                f"Layer '{self.name}' ({type(self).__name__}) cannot be called on inputs of "
+                f"shape {shapes}: {error}"
+            ) from error
+        node_index = len(self._inbound_nodes)
+        flat_specs = tree.flatten(specs)
+        outputs = tree.pack_like(
+            specs,
+            [
+                KerasTensor(spec.shape, spec.dtype, name=f"{self.name}/out{i}")
+                for i, spec in enumerate(flat_specs)
+            ],
+        )
+        for index, tensor in enumerate(tree.flatten(outputs)):
+            tensor.keras_history = (self, node_index, index)
+        self._inbound_nodes.append(Node(self, inputs, kwargs, outputs))
+        return outputs
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Output shapes and dtypes for symbolic `inputs` (a structure of KerasTensors)."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            shapes = self.compute_output_shape(tree.map_structure(lambda t: t.shape, inputs))
+            if is_single_shape(shapes):
+                return Spec(tuple(shapes), self.dtype)
+            return [Spec(tuple(shape), self.dtype) for shape in shapes]
+        specs = tree.map_structure(lambda t: Spec(t.shape, t.dtype), inputs)
+        return ADAPTER.compute_output_spec(
+            lambda concrete: self.call(concrete, *args, **kwargs), specs, self.weights
+        )
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape`; by default found by tracing `call`."""
+        single = is_single_shape(input_shape)
+        inputs = (
+            KerasTensor(input_shape, self.dtype)
+            if single
+            else [KerasTensor(shape, self.dtype) for shape in input_shape]
+        )
+        self._maybe_build(input_shape)
+        specs = self.compute_output_spec(inputs)
+        return tree.map_structure(lambda spec: spec.shape, specs) if not isinstance(
+            specs, Spec
+        ) else specs.shape
+
+    # ---- weights -------------------------------------------------------------------------
+    def add_weight(
+        self,
+        name=None,
+        shape=None,
+        dtype=None,
+        initializer=None,
+        regularizer=None,
+        trainable=True,
+        constraint=None,
+    ) -> Variable:
+        """Creates a weight of this layer, initialised now, and returns it."""
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        value = ADAPTER.convert_to_numpy(value) if not isinstance(value, np.ndarray) else value
+        if tuple(np.shape(value)) != shape:
+            raise ValueError(
+                f"Layer '{self.name}': the initializer of weight {name!r} returned shape "
+                f"{np.shape(value)}, expected {shape}."
+            )
+        variable = Variable(value, trainable=trainable, name=f"{self.name}/{name or 'weight'}", dtype=dtype)
+        variable.constraint = constraint
+        self._own_weights.append(variable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._weight_regularizers.append((variable, regularizer))
+        return variable
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        self._trainable = bool(value)
+
+    def _all_weights(self):
+        """Every weight of this layer and its sublayers, each once, in creation order."""
+        return _unique(self._own_weights + [w for layer in self._sublayers for w in layer.weights])
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        nested = [w for layer in self._sublayers for w in layer.trainable_weights]
+        return _unique(own + nested)
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self._all_weights() if id(w) not in trainable]
+
+    @property
+    def weights(self) -> list[Variable]:
+        return self.trainable_weights + self.non_trainable_weights
+
+    variables = weights
+
+    @property
+    def random_state_variables(self) -> list[Variable]:
+        """Seed states of random layers (Dropout): state, but not weights."""
+        own = [generator.state for generator in self._seed_generators]
+        return _unique(own + [v for layer in self._sublayers for v in layer.random_state_variables])
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [weight.numpy() for weight in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Sets the weights from NumPy arrays, in the order of `get_weights()`."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(own)} weight arrays "
+                f"{[w.shape for w in own]}, received {len(weights)}."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}': weight {variable.name!r} has shape {variable.shape}, "
+                    f"received an array of shape {value.shape}."
+                )
+            variable.assign(value.astype(variable.dtype))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so its weights do not exist. Call it "
+                "on data or give the model an input shape first."
+            )
+        return int(sum(np.prod(w.shape) for w in self.weights))
+
+    # ---- losses -------------------------------------------------------------------------
+    def add_loss(self, loss) -> None:
+        """Adds a scalar to the training loss of the current forward pass."""
+        if _LOSS_COLLECTORS:
+            _LOSS_COLLECTORS[-1].append(loss)
+
+    def regularization_losses(self) -> list:
+        """The weight penalties of this layer and its sublayers, from the current values."""
+        own = [regularizer(variable.value) for variable, regularizer in self._weight_regularizers]
+        return own + [loss for layer in self._sublayers for loss in layer.regularization_losses()]
+
+    @property
+    def losses(self) -> list:
+        return self.regularization_losses()
+
+    # ---- configuration -------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_["batch_input_shape"] = self._batch_input_shape
+        return config_
+
+    @classmethod
+    def from_config(cls, config_: dict):
+        return cls(**config_)
+
+    # ---- nodes: where the layer sits in graphs ------------------------------------------
+    def _node(self, node_index: int, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on symbolic inputs, so it has no "
+                f"{what}."
+            )
+        try:
+            return self._inbound_nodes[node_index]
+        except IndexError:
+            raise ValueError(
+                f"Layer '{self.name}' has {len(self._inbound_nodes)} inbound nodes; asked for "
+                f"node {node_index}."
+            ) from None
+
+    def get_input_at(self, node_index: int):
+        return self._node(node_index, "input").call_args
+
+    def get_output_at(self, node_index: int):
+        return self._node(node_index, "output").outputs
+
+    def get_input_shape_at(self, node_index: int):
+        return self._node(node_index, "input shape").input_shapes()
+
+    def get_output_shape_at(self, node_index: int):
+        return self._node(node_index, "output shape").output_shapes()
+
+    def _only(self, getter, what):
+        values = [getter(index) for index in range(len(self._inbound_nodes))]
+        if not values:
+            self._node(0, what)
+        if any(value != values[0] for value in values[1:]) or (
+            what in ("input", "output") and len(values) > 1
+        ):
+            raise AttributeError(
+                f"Layer '{self.name}' has {len(values)} inbound nodes with different {what}s; "
+                f"use get_{what.replace(' ', '_')}_at(node_index)."
+            )
+        return values[0]
+
+    @property
+    def input(self):
+        return self._only(self.get_input_at, "input")
+
+    @property
+    def output(self):
+        return self._only(self.get_output_at, "output")
+
+    @property
+    def input_shape(self):
+        return self._only(self.get_input_shape_at, "input shape")
+
+    @property
+    def output_shape(self):
+        return self._only(self.get_output_shape_at, "output shape")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _unique(weights):
+    seen, ordered = set(), []
+    for weight in weights:
+        if id(weight) not in seen:
+            seen.add(id(weight))
+            ordered.append(weight)
+    return ordered
+
+
+def _to_tensor(x):
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind == "f" and x.dtype != np.dtype(config.floatx()):
+            x = x.astype(config.floatx())
+        return ADAPTER.convert_to_tensor(x)
+    return x
+
+
+__all__ = ["InputSpec", "Layer"]

@@ -1,0 +1,70 @@
+"""`Input()`: the symbolic entry point of a functional model, and its `InputLayer`."""
+
+from __future__ import annotations
+
+from kerasfront import config
+from kerasfront.layers.base import Layer
+from kerasfront.layers.keras_tensor import KerasTensor, Node
+
+
+class InputLayer(Layer):
+    """A layer with no computation that holds the model's input placeholder.
+
+    Args:
+        input_shape: the shape of one sample (no batch axis).
+        batch_size: a fixed batch size, or None.
+        batch_input_shape: the whole shape, batch axis first (instead of the two above).
+        dtype: the input dtype (default `floatx()`).
+    """
+
+    def __init__(
+        self,
+        input_shape=None,
+        batch_size=None,
+        dtype=None,
+        name=None,
+        batch_input_shape=None,
+        sparse=False,
+        **kwargs,
+    ):
+        if batch_input_shape is None and input_shape is None:
+            raise ValueError(
+                "An Input needs a shape: pass shape=(...) for one sample (e.g. shape=(784,)) "
+                "or batch_shape=(None, ...)."
+            )
+        if sparse:
+            raise ValueError("sparse inputs are not supported by kerasfront; pass dense arrays.")
+        if batch_input_shape is None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            batch_input_shape = (batch_size, *tuple(input_shape))
+        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
+        self._batch_input_shape = tuple(batch_input_shape)
+        self.built = True
+        tensor = KerasTensor(self._batch_input_shape, self.dtype, name=self.name)
+        tensor.keras_history = (self, 0, 0)
+        self._inbound_nodes.append(Node(self, [], {}, tensor))
+
+    def get_config(self):
+        return {
+            "batch_input_shape": self._batch_input_shape,
+            "dtype": self.dtype,
+            "name": self.name,
+        }
+
+
+def Input(  # noqa: N802 (Keras's name)
+    shape=None, batch_size=None, name=None, dtype=None, sparse=False, tensor=None, batch_shape=None
+) -> KerasTensor:
+    """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of 784-vectors."""
+    if tensor is not None:
+        raise ValueError("Input(tensor=...) is not supported; pass shape= instead.")
+    layer = InputLayer(
+        input_shape=shape,
+        batch_size=batch_size,
+        name=name,
+        dtype=dtype,
+        batch_input_shape=batch_shape,
+        sparse=sparse,
+    )
+    return layer._inbound_nodes[0].outputs

@@ -1,0 +1,68 @@
+"""Symbolic tensors and the nodes that connect layers into a graph (the functional API).
+
+A `KerasTensor` is a shape, a dtype and the history of how it was made: the layer, the
+node (one call of that layer) and which of that call's outputs it is. A functional model
+walks these histories back from its outputs to its inputs.
+"""
+
+from __future__ import annotations
+
+from kerasfront import tree
+
+
+class KerasTensor:
+    """A placeholder for a tensor while a model is being wired: shape and dtype only."""
+
+    def __init__(self, shape, dtype="float32", name=None, keras_history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = str(dtype)
+        self.name = name
+        self.keras_history = keras_history  # (layer, node_index, tensor_index)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
+
+    def __bool__(self):
+        raise TypeError(
+            "A KerasTensor is symbolic: it has no value to test with `if` or `bool()`. "
+            "Put the computation in a layer (e.g. a Lambda) and call it on real data."
+        )
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"{self!r} is symbolic and cannot become a NumPy array. Build a model from it "
+            "and call `model.predict` on data instead."
+        )
+
+
+class Node:
+    """One call of a layer on symbolic inputs: what went in, what came out."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = call_args  # the inputs structure as the layer received it
+        self.call_kwargs = call_kwargs  # non-tensor keyword arguments (e.g. training)
+        self.outputs = outputs
+        self.input_tensors = [t for t in tree.flatten(call_args) if isinstance(t, KerasTensor)]
+        self.output_tensors = tree.flatten(outputs)
+        self.parent_nodes = [
+            t.keras_history[0]._inbound_nodes[t.keras_history[1]]
+            for t in self.input_tensors
+            if t.keras_history is not None
+        ]
+
+    @property
+    def is_input(self) -> bool:
+        return not self.input_tensors
+
+    def input_shapes(self):
+        return tree.map_structure(
+            lambda t: t.shape if isinstance(t, KerasTensor) else None, self.call_args
+        )
+
+    def output_shapes(self):
+        return tree.map_structure(lambda t: t.shape, self.outputs)

@@ -1,0 +1,164 @@
+"""What `compile` sets up: the losses per output and their weights, the metrics per
+output, and the checks that targets fit the losses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasfront import losses as losses_module
+from kerasfront import metrics as metrics_module
+from kerasfront import ops
+
+
+def _per_output(value, output_names, what, default=None):
+    """A single value, a list (by position) or a dict (by output name) -> list per output."""
+    if isinstance(value, dict):
+        unknown = set(value) - set(output_names)
+        if unknown:
+            raise ValueError(
+                f"compile: {what} names unknown outputs {sorted(unknown)}; the model's outputs "
+                f"are {output_names}."
+            )
+        return [value.get(name, default) for name in output_names]
+    if isinstance(value, (list, tuple)) and what != "metrics":
+        if len(value) != len(output_names):
+            raise ValueError(
+                f"compile: {what} has {len(value)} entries but the model has "
+                f"{len(output_names)} outputs {output_names}."
+            )
+        return list(value)
+    return [value] * len(output_names)
+
+
+class CompiledLoss:
+    """The training objective: sum over outputs of weight * mean(loss(y_true, y_pred))."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = list(output_names)
+        identifiers = _per_output(loss, self.output_names, "loss")
+        self.functions = [None if i is None else losses_module.get(i) for i in identifiers]
+        self.weights = [
+            1.0 if w is None else float(w)
+            for w in _per_output(loss_weights, self.output_names, "loss_weights", 1.0)
+        ]
+        if all(fn is None for fn in self.functions):
+            raise ValueError("compile: no loss was given for any output; pass loss=... .")
+
+    def __call__(self, y_true, y_pred, sample_weights):
+        """Returns (total, [loss of each output, None where no loss])."""
+        total, per_output = 0.0, []
+        for fn, weight, target, prediction, sw in zip(
+            self.functions, self.weights, y_true, y_pred, sample_weights
+        ):
+            if fn is None:
+                per_output.append(None)
+                continue
+            values = fn(target, prediction)
+            if sw is not None:
+                extra_axes = len(ops.shape(values)) - len(ops.shape(sw))
+                values = values * ops.reshape(sw, ops.shape(sw) + (1,) * extra_axes)
+            loss = ops.mean(values)
+            per_output.append(loss)
+            total = total + weight * loss
+        return total, per_output
+
+    def check_targets(self, targets: list[np.ndarray], output_shapes: list[tuple]) -> None:
+        """Raises a clear error when the target arrays cannot go with the losses."""
+        for name, fn, target, shape in zip(self.output_names, self.functions, targets, output_shapes):
+            if fn is None or shape is None:
+                continue
+            loss_name = losses_module.canonical_name(fn) or getattr(fn, "__name__", "loss")
+            expected_rank = len(shape)
+            if loss_name == "sparse_categorical_crossentropy":
+                if not (target.ndim == expected_rank - 1 or (target.ndim == expected_rank and target.shape[-1] == 1)):
+                    raise ValueError(
+                        f"Output '{name}' uses sparse_categorical_crossentropy, which expects "
+                        f"integer class labels of shape (samples,) or (samples, 1); received "
+                        f"targets of shape {target.shape} for outputs of shape {shape}. One-hot "
+                        "targets need loss='categorical_crossentropy'."
+                    )
+                if target.size and (target.min() < 0 or target.max() >= shape[-1]):
+                    raise ValueError(
+                        f"Output '{name}': labels must be in [0, {shape[-1]}), received labels "
+                        f"from {target.min()} to {target.max()}."
+                    )
+                continue
+            compatible = target.ndim == expected_rank and all(
+                s is None or s == t for s, t in zip(shape[1:], target.shape[1:])
+            )
+            if not compatible:
+                hint = ""
+                if loss_name == "categorical_crossentropy" and target.ndim <= expected_rank:
+                    hint = (
+                        " Integer labels need loss='sparse_categorical_crossentropy', or "
+                        "convert them with utils.to_categorical."
+                    )
+                raise ValueError(
+                    f"Output '{name}' has shape {shape} but its targets have shape "
+                    f"{target.shape}; loss '{loss_name}' expects targets of the output's "
+                    f"shape.{hint}"
+                )
+
+
+class CompiledMetrics:
+    """The loss trackers and the user's metrics, per output, with Keras 2's names."""
+
+    def __init__(self, metrics, output_names, loss: CompiledLoss):
+        self.output_names = list(output_names)
+        self.loss = loss
+        self.requested = _per_output(metrics or [], self.output_names, "metrics")
+        self.loss_tracker = metrics_module.Mean(name="loss")
+        multiple = len(self.output_names) > 1
+        self.output_loss_trackers = [
+            metrics_module.Mean(name=f"{name}_loss") if multiple and fn is not None else None
+            for name, fn in zip(self.output_names, loss.functions)
+        ]
+        self.metrics: list[list] | None = None  # built once target shapes are known
+
+    def build(self, target_shapes, output_shapes) -> None:
+        if self.metrics is not None:
+            return
+        multiple = len(self.output_names) > 1
+        self.metrics = []
+        for name, requested, loss_fn, t_shape, o_shape in zip(
+            self.output_names, self.requested, self.loss.functions, target_shapes, output_shapes
+        ):
+            requested = requested if isinstance(requested, (list, tuple)) else [requested]
+            built = []
+            for identifier in requested:
+                if identifier is None:
+                    continue
+                metric = metrics_module.get(identifier, loss_fn, t_shape, o_shape)
+                if multiple and not isinstance(identifier, metrics_module.Metric):
+                    metric.name = f"{name}_{metric.name}"
+                built.append(metric)
+            self.metrics.append(built)
+
+    def all_metrics(self) -> list:
+        trackers = [self.loss_tracker] + [t for t in self.output_loss_trackers if t is not None]
+        return trackers + [m for group in self.metrics or [] for m in group]
+
+    @property
+    def names(self) -> list[str]:
+        return [metric.name for metric in self.all_metrics()]
+
+    @property
+    def variables(self) -> list:
+        return [v for metric in self.all_metrics() for v in metric.variables]
+
+    def update(self, total_loss, output_losses, y_true, y_pred, sample_weights, batch_size):
+        self.loss_tracker.update_state(total_loss * batch_size, count=batch_size)
+        for tracker, loss in zip(self.output_loss_trackers, output_losses):
+            if tracker is not None:
+                tracker.update_state(loss * batch_size, count=batch_size)
+        for group, target, prediction, sw in zip(self.metrics, y_true, y_pred, sample_weights):
+            for metric in group:
+                metric.update_state(target, prediction, sw)
+
+    def reset(self) -> None:
+        for metric in self.all_metrics():
+            metric.reset_state()
+
+    def results(self) -> dict:
+        """Name -> float; the one place where metric values travel to the host."""
+        return {m.name: float(ops.convert_to_numpy(m.result())) for m in self.all_metrics()}

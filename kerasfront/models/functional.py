@@ -1,0 +1,102 @@
+"""The graph of a functional model: which layer calls to replay, in which order.
+
+`Model(inputs, outputs)` walks the `keras_history` of the outputs back to the inputs,
+orders the nodes so that each runs after the nodes it reads from, and on `call` replays
+them on real tensors.
+"""
+
+from __future__ import annotations
+
+from kerasfront import tree
+from kerasfront.layers.input_layer import InputLayer
+from kerasfront.layers.keras_tensor import KerasTensor
+
+
+def _check_keras_tensors(structure, argument: str):
+    for leaf in tree.flatten(structure):
+        if not isinstance(leaf, KerasTensor):
+            raise TypeError(
+                f"Model {argument} must be symbolic tensors from Input() or from calling "
+                f"layers on them; received {type(leaf).__name__}: {leaf!r:.100}."
+            )
+
+
+def _node_of(tensor: KerasTensor):
+    layer, node_index, _ = tensor.keras_history
+    return layer._inbound_nodes[node_index]
+
+
+class Graph:
+    """The ordered nodes between a model's input and output tensors."""
+
+    def __init__(self, inputs, outputs):
+        _check_keras_tensors(inputs, "inputs")
+        _check_keras_tensors(outputs, "outputs")
+        self.input_structure = inputs
+        self.output_structure = outputs
+        self.inputs = tree.flatten(inputs)
+        self.outputs = tree.flatten(outputs)
+        for tensor in self.inputs:
+            if not isinstance(tensor.keras_history[0], InputLayer):
+                raise ValueError(
+                    f"Model inputs must come from Input(); {tensor!r} is the output of layer "
+                    f"'{tensor.keras_history[0].name}'."
+                )
+        self.nodes = self._ordered_nodes()
+        self.layers = self._layers_in_order()
+
+    def _ordered_nodes(self):
+        """Depth-first post-order from the outputs: every node after its parents."""
+        input_ids = {id(t) for t in self.inputs}
+        ordered, finished, visiting = [], set(), set()
+
+        def visit(tensor, consumer):
+            node = _node_of(tensor)
+            if id(node) in finished:
+                return
+            if node.is_input and id(tensor) not in input_ids:
+                reached = [n.layer.name for n in ordered]
+                raise ValueError(
+                    f"Graph disconnected: cannot obtain the value of tensor {tensor!r} needed by "
+                    f"layer '{consumer}'. Add its Input to the model's inputs. Layers reached "
+                    f"without issue: {reached}."
+                )
+            if id(node) in visiting:
+                raise ValueError(f"The graph has a cycle through layer '{node.layer.name}'.")
+            visiting.add(id(node))
+            for parent_tensor in node.input_tensors:
+                visit(parent_tensor, node.layer.name)
+            visiting.discard(id(node))
+            finished.add(id(node))
+            ordered.append(node)
+
+        for tensor in self.inputs:
+            visit(tensor, "(model input)")
+        for tensor in self.outputs:
+            visit(tensor, "(model output)")
+        return ordered
+
+    def _layers_in_order(self):
+        layers, seen = [], set()
+        for node in self.nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        return layers
+
+    def run(self, flat_inputs, training=None):
+        """Replays the nodes on real tensors; returns the outputs in their structure."""
+        values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
+
+        def lookup(item):
+            return values[id(item)] if isinstance(item, KerasTensor) else item
+
+        for node in self.nodes:
+            if node.is_input:
+                continue
+            arguments = tree.map_structure(lookup, node.call_args)
+            kwargs = {k: v for k, v in node.call_kwargs.items() if k != "training"}
+            outputs = node.layer(arguments, training=training, **kwargs)
+            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
+                values[id(tensor)] = value
+        return tree.pack_like(self.output_structure, [values[id(t)] for t in self.outputs])

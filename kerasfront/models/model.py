@@ -1,0 +1,173 @@
+"""`Model`: a layer graph (functional API) or a subclass with its own `call`, trainable
+with `compile`/`fit` (see `trainer.py`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasfront import tree
+from kerasfront.layers.base import Layer
+from kerasfront.layers.input_layer import InputLayer
+from kerasfront.models.functional import Graph
+from kerasfront.models.summary import print_summary
+from kerasfront.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Groups layers into an object with training and inference features.
+
+    Functional: `Model(inputs, outputs)` where `inputs`/`outputs` are symbolic tensors,
+    lists of them or dicts of them by name. Subclassing: define layers in `__init__` and
+    the forward pass in `call(inputs, training=None)`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        Layer.__init__(self, **kwargs)
+        Trainer.__init__(self)
+        self._graph = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError(
+                    "A functional Model needs both inputs and outputs, received "
+                    f"inputs={inputs!r:.60} and outputs={outputs!r:.60}."
+                )
+            self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        self._graph = Graph(inputs, outputs)
+        self._sublayers[:] = [layer for layer in self._graph.layers if not isinstance(layer, InputLayer)]
+        self.built = True
+        self.inputs = self._graph.inputs
+        self.outputs = self._graph.outputs
+        self.input_names = [t.keras_history[0].name for t in self.inputs]
+        if isinstance(outputs, dict):
+            self.output_names = sorted(outputs)
+        else:
+            self.output_names = [t.keras_history[0].name for t in self.outputs]
+
+    @property
+    def layers(self) -> list[Layer]:
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return list(self._sublayers)
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        """A layer by its name or by its index in `model.layers`."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"Model '{self.name}' has {len(self.layers)} layers; received index={index}."
+                )
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named {name!r} in model '{self.name}'. Layers: "
+            f"{[layer.name for layer in self.layers]}."
+        )
+
+    # ---- forward -------------------------------------------------------------------------
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            raise NotImplementedError(
+                f"Model '{self.name}' was built without inputs/outputs; a subclass must define "
+                "call(inputs, training=None)."
+            )
+        return self._graph.run(self.flatten_inputs(inputs), training=training)
+
+    def flatten_inputs(self, inputs) -> list:
+        """Data for the inputs (one array, a list, or a dict by input name) as a list in
+        the order of `model.inputs`; raises a clear error when something is missing."""
+        names = self.input_names
+        if isinstance(inputs, dict):
+            missing = [name for name in names if name not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}': missing data for input(s) {missing}. Expected keys "
+                    f"{names}, received {sorted(inputs)}."
+                )
+            return [inputs[name] for name in names]
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != len(names):
+                raise ValueError(
+                    f"Model '{self.name}' expects {len(names)} input(s) {names}, received "
+                    f"{len(inputs)} arrays."
+                )
+            return list(inputs)
+        if len(names) != 1:
+            raise ValueError(
+                f"Model '{self.name}' expects {len(names)} inputs {names}, received a single "
+                "array. Pass a list or a dict by input name."
+            )
+        return [inputs]
+
+    def check_input_shapes(self, flat_inputs) -> None:
+        """Raises when data does not match the rank or fixed sizes of the model's inputs."""
+        for tensor, name, data in zip(self.inputs, self.input_names, flat_inputs):
+            shape = tuple(np.shape(data)) if not hasattr(data, "shape") else tuple(data.shape)
+            expected = tensor.shape
+            if len(shape) != len(expected) or any(
+                e is not None and e != s for e, s in zip(expected[1:], shape[1:])
+            ):
+                raise ValueError(
+                    f"Input '{name}' of model '{self.name}' expects arrays of shape {expected} "
+                    f"(None = any size), received an array of shape {shape}."
+                )
+
+    def compute_output_shape(self, input_shape):
+        if self._graph is not None and tree.flatten(input_shape) == tree.flatten(
+            [t.shape for t in self.inputs]
+        ):
+            return tree.map_structure(lambda t: t.shape, self._graph.output_structure)
+        return Layer.compute_output_shape(self, input_shape)
+
+    # ---- shapes and description ----------------------------------------------------------
+    def _graph_shapes(self, tensors):
+        shapes = [t.shape for t in tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def input_shape(self):
+        if self._graph is not None:
+            return self._graph_shapes(self.inputs)
+        return Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        if self._graph is not None:
+            return self._graph_shapes(self.outputs)
+        return Layer.output_shape.fget(self)
+
+    @property
+    def input(self):
+        return self.inputs[0] if len(self.inputs) == 1 else self.inputs
+
+    @property
+    def output(self):
+        return self.outputs[0] if len(self.outputs) == 1 else self.outputs
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Prints the layers, their output shapes and parameter counts as Keras does."""
+        if not self.built:
+            raise ValueError(
+                f"Model '{self.name}' has not been built yet: give the first layer an "
+                "input_shape, or call the model on data (e.g. fit) before summary()."
+            )
+        print_summary(self, line_length, positions, print_fn)
+
+    def get_config(self) -> dict:
+        config_ = {"name": self.name, "layers": [], "input_layers": [], "output_layers": []}
+        if self._graph is None:
+            return config_
+        config_["layers"] = [
+            {"class_name": type(layer).__name__, "name": layer.name, "config": layer.get_config()}
+            for layer in self.layers
+        ]
+        config_["input_layers"] = [[t.keras_history[0].name, 0, 0] for t in self.inputs]
+        config_["output_layers"] = [
+            [t.keras_history[0].name, t.keras_history[1], t.keras_history[2]] for t in self.outputs
+        ]
+        return config_

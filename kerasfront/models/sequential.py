@@ -1,0 +1,104 @@
+"""`Sequential`: a linear stack of layers, a functional model wired one layer at a time."""
+
+from __future__ import annotations
+
+from kerasfront import tree
+from kerasfront.layers.base import Layer
+from kerasfront.layers.input_layer import Input, InputLayer
+from kerasfront.layers.keras_tensor import KerasTensor
+from kerasfront.models.model import Model
+
+
+class Sequential(Model):
+    """A model whose layers each take the previous layer's output.
+
+    The first layer may say the input shape (`input_shape=(784,)`, `input_dim=784` or
+    `batch_input_shape=(None, 784)`), or an `Input`/`InputLayer` may come first; without
+    either, the model is built from the data on its first call.
+
+    Example:
+        >>> model = Sequential([Dense(32, input_shape=(784,)), Activation("relu")])
+        >>> model.add(Dense(10, activation="softmax"))
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_tensor: KerasTensor | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        # Like Keras, the InputLayer is not listed.
+        return list(self._stack)
+
+    def add(self, layer) -> None:
+        """Appends a layer; when the input shape is known, wires it right away."""
+        if isinstance(layer, KerasTensor):
+            layer = layer.keras_history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential.add expects a Layer instance, received {type(layer).__name__}: "
+                f"{layer!r:.80}."
+            )
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_tensor is not None:
+                raise ValueError("An InputLayer can only be the first layer of a Sequential model.")
+            self._input_tensor = layer._inbound_nodes[0].outputs
+            return
+        if self._input_tensor is None and not self._stack:
+            batch_shape = getattr(layer, "_batch_input_shape", None)
+            if batch_shape is not None:
+                self._input_tensor = Input(batch_shape=batch_shape, dtype=layer.dtype)
+        self._stack.append(layer)
+        if self._input_tensor is not None:
+            self._rebuild()
+
+    def pop(self) -> None:
+        """Removes the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model to pop.")
+        self._stack.pop()
+        if self._input_tensor is not None and self._stack:
+            self._rebuild()
+        elif not self._stack:
+            self._graph, self.built = None, False
+            self._sublayers[:] = []
+
+    def _rebuild(self) -> None:
+        output = self._input_tensor
+        for layer in self._stack:
+            output = layer(output)
+            if len(tree.flatten(output)) != 1:
+                raise ValueError(
+                    "All layers in a Sequential model should have a single output tensor; "
+                    f"layer '{layer.name}' returns {len(tree.flatten(output))}. Use the "
+                    "functional API for multi-output layers."
+                )
+        self._init_graph(self._input_tensor, output)
+        self._reset_compiled_functions()
+
+    def build(self, input_shape=None) -> None:
+        """Wires the layers for inputs of `input_shape` (batch axis first)."""
+        if self._graph is not None:
+            return
+        if input_shape is None:
+            raise ValueError(f"Sequential model '{self.name}' needs an input_shape to build.")
+        self._input_tensor = Input(batch_shape=(None, *tuple(input_shape)[1:]))
+        if self._stack:
+            self._rebuild()
+
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            self.build(tuple(inputs.shape))
+        return super().call(inputs, training=training)
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self._stack
+            ],
+        }

@@ -1,0 +1,118 @@
+"""The train, test and predict steps: pure functions of (variable values, batch),
+compiled once per model by the active engine.
+
+Each step maps the model's variables to the values it was given (a stateless scope),
+runs the ordinary stateful code (layer calls, `optimizer.apply`, `metric.update_state`)
+and returns the values that code assigned. The same step therefore serves `jax.jit`,
+`tf.function` and eager PyTorch.
+"""
+
+from __future__ import annotations
+
+from kerasfront import tree
+from kerasfront.backend.registry import ADAPTER
+from kerasfront.backend.scope import StatelessScope
+from kerasfront.layers import base as layer_base
+
+
+def _unique(variables):
+    seen, ordered = set(), []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            ordered.append(variable)
+    return ordered
+
+
+def _forward_with_losses(model, x, training):
+    """Runs the model, collecting `add_loss`/activity losses of this pass."""
+    collected: list = []
+    layer_base._LOSS_COLLECTORS.append(collected)
+    try:
+        y_pred = model(x, training=training)
+    finally:
+        layer_base._LOSS_COLLECTORS.pop()
+    return y_pred, collected
+
+
+def _extra_loss(model, collected):
+    extra = 0.0
+    for loss in model.regularization_losses() + collected:
+        extra = extra + loss
+    return extra
+
+
+def make_train_step(model, jit_compile):
+    """A compiled `run(x, y, sample_weights, batch_size)` that updates the model's state."""
+    trainable = model.trainable_weights
+    compiled = model._compiled_metrics
+    model.optimizer.build(trainable)
+    others = _unique(
+        model.non_trainable_weights
+        + model.random_state_variables
+        + model.optimizer.variables
+        + compiled.variables
+    )
+    state = trainable + others
+    count = len(trainable)
+
+    def loss_fn(trainable_values, other_values, x, y, sample_weights):
+        mapping = dict(zip(trainable, trainable_values))
+        mapping.update(zip(others, other_values))
+        with StatelessScope(mapping) as scope:
+            y_pred, collected = _forward_with_losses(model, x, True)
+            outputs = tree.flatten(y_pred)
+            total, per_output = model._compiled_loss(y, outputs, sample_weights)
+            total = total + _extra_loss(model, collected)
+            # Non-trainable state changed by the forward pass (seeds, running statistics).
+            updated_others = [scope.values[v] for v in others]
+        return total, (outputs, per_output, updated_others)
+
+    gradient_fn = ADAPTER.value_and_grad(loss_fn)
+
+    def step(read_only, values, x, y, sample_weights, batch_size):
+        trainable_values, other_values = values[:count], values[count:]
+        (total, (outputs, per_output, other_values)), grads = gradient_fn(
+            trainable_values, other_values, x, y, sample_weights
+        )
+        mapping = dict(zip(trainable, trainable_values))
+        mapping.update(zip(others, other_values))
+        with StatelessScope(mapping) as scope:
+            model.optimizer.apply(grads, trainable)
+            compiled.update(total, per_output, y, outputs, sample_weights, batch_size)
+            new_values = [scope.values[v] for v in state]
+        return new_values, ()
+
+    return ADAPTER.compile_state_step(step, [], state, jit_compile)
+
+
+def make_test_step(model, jit_compile):
+    """A compiled `run(x, y, sample_weights, batch_size)` that updates only the metrics."""
+    compiled = model._compiled_metrics
+    read_only = _unique(model.weights + model.random_state_variables)
+    updated = compiled.variables
+
+    def step(read_values, values, x, y, sample_weights, batch_size):
+        mapping = dict(zip(read_only, read_values))
+        mapping.update(zip(updated, values))
+        with StatelessScope(mapping) as scope:
+            y_pred, collected = _forward_with_losses(model, x, False)
+            outputs = tree.flatten(y_pred)
+            total, per_output = model._compiled_loss(y, outputs, sample_weights)
+            total = total + _extra_loss(model, collected)
+            compiled.update(total, per_output, y, outputs, sample_weights, batch_size)
+            new_values = [scope.values[v] for v in updated]
+        return new_values, ()
+
+    return ADAPTER.compile_state_step(step, read_only, updated, jit_compile)
+
+
+def make_predict_step(model, jit_compile):
+    """A compiled `run(x)` returning the model's outputs as engine tensors."""
+    variables = _unique(model.weights + model.random_state_variables)
+
+    def step(values, x):
+        with StatelessScope(dict(zip(variables, values))):
+            return model(x, training=False)
+
+    return ADAPTER.compile_function(step, variables, jit_compile)

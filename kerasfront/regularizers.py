@@ -1,0 +1,64 @@
+"""Weight and activity penalties added to the training loss."""
+
+from __future__ import annotations
+
+from kerasfront import ops
+
+
+class Regularizer:
+    """Base class: `__call__(x)` returns a scalar penalty."""
+
+    def __call__(self, x):
+        return 0.0
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """`l1 * sum(|x|) + l2 * sum(x ** 2)`."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, x):
+        penalty = 0.0
+        if self.l1:
+            penalty = penalty + self.l1 * ops.sum(ops.abs(x))
+        if self.l2:
+            penalty = penalty + self.l2 * ops.sum(ops.square(x))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+def l1(l=0.01):  # noqa: E741 (Keras's argument name)
+    return L1L2(l1=l)
+
+
+def l2(l=0.01):  # noqa: E741
+    return L1L2(l2=l)
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    return L1L2(l1=l1, l2=l2)
+
+
+def get(identifier):
+    """None, a Regularizer, a callable `f(weights) -> scalar`, or "l1"/"l2"/"l1_l2"."""
+    if identifier is None or callable(identifier):
+        return identifier
+    names = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+    if isinstance(identifier, str) and identifier in names:
+        return names[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") == "L1L2":
+        return L1L2.from_config(identifier.get("config", {}))
+    raise ValueError(
+        f"Unknown regularizer {identifier!r}. Expected one of {sorted(names)}, a "
+        "Regularizer or a callable f(weights)."
+    )

@@ -1,0 +1,100 @@
+"""The Keras progress bar: a redrawn bar on a terminal, one line per epoch elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+# Redraw at most this often: reading metrics means waiting for the device.
+REDRAW_INTERVAL = 0.05
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.4e}"
+
+
+def _format_duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
+
+
+def _per_step(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+class Progbar:
+    """Shows progress through `target` steps.
+
+    Args:
+        target: total steps, or None when unknown.
+        width: characters of the bar.
+        verbose: 1 = bar (redrawn on a terminal), 2 = one summary line at the end.
+        stream: where to write (default stdout).
+    """
+
+    def __init__(self, target, width=30, verbose=1, stream=None):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+        self.dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.previous_width = 0
+
+    def due(self, current: int) -> bool:
+        """Whether `update(current, ...)` would draw now (so values are worth reading)."""
+        if self.target is not None and current >= self.target:
+            return True
+        return self.verbose == 1 and self.dynamic and (time.perf_counter() - self.last_draw) >= REDRAW_INTERVAL
+
+    def update(self, current: int, values: dict | None = None, finalize: bool | None = None) -> None:
+        """Draws step `current` with `values` (name -> float) when due."""
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        if not finalize and not self.due(current):
+            return
+        self.last_draw = time.perf_counter()
+        elapsed = self.last_draw - self.start
+        metrics = "".join(f" - {k}: {_format_value(v)}" for k, v in (values or {}).items())
+        if self.verbose == 2:
+            if finalize:
+                steps = f"{current}/{self.target}" if self.target else f"{current}"
+                per_step = _per_step(elapsed / max(current, 1))
+                self.stream.write(f"{steps} - {_format_duration(elapsed)} - {per_step}{metrics}\n")
+                self.stream.flush()
+            return
+        if not finalize and not self.dynamic:
+            return
+        line = self._bar(current)
+        if finalize:
+            line += f" - {_format_duration(elapsed)} {_per_step(elapsed / max(current, 1))}"
+        elif self.target is not None and current:
+            eta = elapsed / current * (self.target - current)
+            line += f" - ETA: {_format_duration(eta)}"
+        line += metrics
+        if self.dynamic:
+            padding = " " * max(self.previous_width - len(line), 0)
+            self.stream.write("\r" + line + padding)
+            self.previous_width = len(line)
+        else:
+            self.stream.write(line)
+        if finalize:
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def _bar(self, current: int) -> str:
+        if self.target is None:
+            return f"{current:7d}/Unknown"
+        digits = len(str(self.target))
+        done = int(self.width * current / self.target) if self.target else self.width
+        arrow = ">" if current < self.target and done < self.width else ""
+        fill = "=" * (done - (1 if arrow else 0)) + arrow
+        return f"{current:{digits}d}/{self.target} [{fill.ljust(self.width, '.')}]"
