@@ -1,0 +1,55 @@
+"""`python -m kerasfront info`: the active backend, why it was chosen, installed engines."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import sys
+
+ENGINE_DISTRIBUTIONS = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
+
+
+def engine_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(ENGINE_DISTRIBUTIONS.get(name, name))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def info() -> int:
+    # Resolving first means a broken configuration is reported, not raised as a traceback.
+    from kerasfront import config
+    from kerasfront.backend import registry as registry_module
+
+    print(f"kerasfront {importlib.metadata.version('kerasfront')}")
+    print(f"config file: {config.keras_home() / 'keras.json'}")
+    try:
+        import kerasfront.backend as K
+    except registry_module.BackendError as error:
+        print(f"error: {error}")
+        return 1
+    resolution = registry_module.RESOLUTION
+    adapter = registry_module.ADAPTER
+    print(f"active backend: {K.backend()} (chosen by {resolution.source})")
+    print(f"devices: {', '.join(adapter.devices())}")
+    print(f"floatx: {K.floatx()}, epsilon: {K.epsilon()}, image_data_format: {K.image_data_format()}")
+    print("installed engines:")
+    for name in registry_module.FALLBACK_ORDER:
+        version = engine_version(name)
+        marker = "*" if name == K.backend() else " "
+        print(f" {marker} {name:<11} {version or 'not installed (pip install kerasfront[' + name + '])'}")
+    third_party = registry_module.third_party_backends()
+    for name, backend in third_party.items():
+        print(f"   {name:<11} third party ({backend.module})")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kerasfront", description=__doc__)
+    parser.add_argument("command", choices=["info"], help="what to do")
+    parser.parse_args(argv)
+    return info()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
