@@ -6,9 +6,9 @@
 
 __version__ = "0.1.0"
 
-from kerasfront import backend, ops  # noqa: E402  (binds the engine first)
-from kerasfront import (  # noqa: E402
+from kerasfront import (  # noqa: E402  (binds the engine first)  # noqa: E402
     activations,
+    backend,
     callbacks,
     datasets,
     initializers,
@@ -16,6 +16,7 @@ from kerasfront import (  # noqa: E402
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     preprocessing,
     regularizers,

@@ -32,12 +32,16 @@ def info() -> int:
     adapter = registry_module.ADAPTER
     print(f"active backend: {K.backend()} (chosen by {resolution.source})")
     print(f"devices: {', '.join(adapter.devices())}")
-    print(f"floatx: {K.floatx()}, epsilon: {K.epsilon()}, image_data_format: {K.image_data_format()}")
+    print(
+        f"floatx: {K.floatx()}, epsilon: {K.epsilon()}, image_data_format: {K.image_data_format()}"
+    )
     print("installed engines:")
     for name in registry_module.FALLBACK_ORDER:
         version = engine_version(name)
         marker = "*" if name == K.backend() else " "
-        print(f" {marker} {name:<11} {version or 'not installed (pip install kerasfront[' + name + '])'}")
+        print(
+            f" {marker} {name:<11} {version or 'not installed (pip install kerasfront[' + name + '])'}"
+        )
     third_party = registry_module.third_party_backends()
     for name, backend in third_party.items():
         print(f"   {name:<11} third party ({backend.module})")

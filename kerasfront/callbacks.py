@@ -62,7 +62,10 @@ class CallbackList:
         self.active = {
             hook for hook in _HOOKS for callback in self.callbacks if _overrides(callback, hook)
         }
-        for legacy, hook in (("on_batch_begin", "on_train_batch_begin"), ("on_batch_end", "on_train_batch_end")):
+        for legacy, hook in (
+            ("on_batch_begin", "on_train_batch_begin"),
+            ("on_batch_end", "on_train_batch_end"),
+        ):
             if legacy in self.active:
                 self.active.add(hook)
 
@@ -128,11 +131,21 @@ class LambdaCallback(Callback):
 class EarlyStopping(Callback):
     """Stops training when `monitor` has not improved by `min_delta` for `patience` epochs."""
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+    ):
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', received {mode!r}.")
+            raise ValueError(
+                f"EarlyStopping: mode must be 'auto', 'min' or 'max', received {mode!r}."
+            )
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
         self.monitor, self.patience, self.verbose = monitor, patience, verbose
@@ -143,8 +156,11 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_weights = 0, 0, None
-        self.best = self.baseline if self.baseline is not None else (
-            -math.inf if self.better is np.greater else math.inf)
+        self.best = (
+            self.baseline
+            if self.baseline is not None
+            else (-math.inf if self.better is np.greater else math.inf)
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)

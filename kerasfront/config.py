@@ -65,7 +65,10 @@ def load_settings() -> Settings:
         settings.backend, settings.backend_source = str(data["backend"]), f"config file {path}"
     env_backend = os.environ.get("KERAS_BACKEND")
     if env_backend:
-        settings.backend, settings.backend_source = env_backend, "environment variable KERAS_BACKEND"
+        settings.backend, settings.backend_source = (
+            env_backend,
+            "environment variable KERAS_BACKEND",
+        )
     if "floatx" in data:
         set_floatx(data["floatx"], settings)
     if "epsilon" in data:
@@ -96,7 +99,9 @@ def set_epsilon(value: float, settings: Settings | None = None) -> None:
 def set_image_data_format(value: str, settings: Settings | None = None) -> None:
     """Sets `channels_last` (default) or `channels_first`."""
     if value not in IMAGE_DATA_FORMATS:
-        raise ValueError(f"image_data_format must be one of {IMAGE_DATA_FORMATS}, received {value!r}.")
+        raise ValueError(
+            f"image_data_format must be one of {IMAGE_DATA_FORMATS}, received {value!r}."
+        )
     (settings or SETTINGS).image_data_format = str(value)
 
 

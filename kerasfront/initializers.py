@@ -139,7 +139,9 @@ class VarianceScaling(_Seeded):
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, received {scale}.")
         if mode not in self.MODES:
-            raise ValueError(f"VarianceScaling: mode must be one of {self.MODES}, received {mode!r}.")
+            raise ValueError(
+                f"VarianceScaling: mode must be one of {self.MODES}, received {mode!r}."
+            )
         if distribution not in self.DISTRIBUTIONS:
             raise ValueError(
                 f"VarianceScaling: distribution must be one of {self.DISTRIBUTIONS}, "

@@ -141,7 +141,9 @@ CategoricalAccuracy = _wrapper_class(
 SparseCategoricalAccuracy = _wrapper_class(
     sparse_categorical_accuracy, "SparseCategoricalAccuracy", "sparse_categorical_accuracy"
 )
-MeanSquaredError = _wrapper_class(losses.mean_squared_error, "MeanSquaredError", "mean_squared_error")
+MeanSquaredError = _wrapper_class(
+    losses.mean_squared_error, "MeanSquaredError", "mean_squared_error"
+)
 
 # Keras 2 short names of metric functions.
 acc = accuracy = binary_accuracy  # replaced by the right variant when compiled by name

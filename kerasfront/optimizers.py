@@ -23,19 +23,25 @@ class Optimizer:
         clipnorm: clip each gradient to this L2 norm. clipvalue: clip each element.
     """
 
-    def __init__(self, learning_rate=0.01, decay=0.0, clipnorm=None, clipvalue=None, name=None, **kwargs):
+    def __init__(
+        self, learning_rate=0.01, decay=0.0, clipnorm=None, clipvalue=None, name=None, **kwargs
+    ):
         if "lr" in kwargs:
             learning_rate = kwargs.pop("lr")
         unknown = set(kwargs) - {"global_clipnorm", "epsilon"}
         if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}.")
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}."
+            )
         if learning_rate is None or float(learning_rate) < 0:
             raise ValueError(
                 f"{type(self).__name__}: learning_rate must be a non-negative number, received "
                 f"{learning_rate!r}."
             )
         self.name = name or unique_name(type(self).__name__.lower())
-        self._learning_rate = Variable(float(learning_rate), False, f"{self.name}/learning_rate", "float32")
+        self._learning_rate = Variable(
+            float(learning_rate), False, f"{self.name}/learning_rate", "float32"
+        )
         self.iterations = Variable(np.int32(0), False, f"{self.name}/iterations", "int32")
         self.decay = float(decay)
         self.clipnorm = clipnorm
@@ -163,7 +169,9 @@ class RMSprop(Optimizer):
     """Divides the gradient by a running RMS: a = rho a + (1 - rho) g^2;
     w -= lr g / (sqrt(a) + epsilon)."""
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=None, centered=False, **kwargs):
+    def __init__(
+        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=None, centered=False, **kwargs
+    ):
         super().__init__(learning_rate, **kwargs)
         self.rho = float(rho)
         self.momentum = float(momentum)
@@ -210,7 +218,9 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba): m and v are running means of g and g^2;
     w -= lr sqrt(1 - beta_2^t) / (1 - beta_1^t) m / (sqrt(v) + epsilon)."""
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, amsgrad=False, **kwargs):
+    def __init__(
+        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, amsgrad=False, **kwargs
+    ):
         super().__init__(learning_rate, **kwargs)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
@@ -225,7 +235,9 @@ class Adam(Optimizer):
             self.add_slot("v_hat", variables)
 
     def update(self, grads, variables, lr, step):
-        alpha = lr * ops.sqrt(1.0 - ops.power(self.beta_2, step)) / (1.0 - ops.power(self.beta_1, step))
+        alpha = (
+            lr * ops.sqrt(1.0 - ops.power(self.beta_2, step)) / (1.0 - ops.power(self.beta_1, step))
+        )
         for index, (g, w) in enumerate(zip(grads, variables)):
             m, v = self._slots["m"][index], self._slots["v"][index]
             new_m = self.beta_1 * m.value + (1.0 - self.beta_1) * g

@@ -49,6 +49,16 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
 
+def serialize(regularizer) -> dict | str | None:
+    """A config dict that `get` turns back into the regularizer; a plain function gives
+    its name, None stays None."""
+    if regularizer is None:
+        return None
+    if not isinstance(regularizer, Regularizer):
+        return getattr(regularizer, "__name__", str(regularizer))  # a plain function
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
 def get(identifier):
     """None, a Regularizer, a callable `f(weights) -> scalar`, or "l1"/"l2"/"l1_l2"."""
     if identifier is None or callable(identifier):

@@ -10,6 +10,8 @@ import tensorflow.experimental.numpy as tnp
 def convert_to_tensor(x, dtype=None):
     if isinstance(x, tf.Variable):
         x = x.value()
+    if dtype is not None and tf.is_tensor(x) and x.dtype != dtype:
+        return tf.cast(x, dtype)  # NumPy's asarray casts; tf.convert_to_tensor would refuse
     return tf.convert_to_tensor(x, dtype=dtype)
 
 
@@ -87,7 +89,7 @@ def stack(xs, axis=0):
 
 
 def tile(x, reps):
-    reps = list(reps)
+    reps = [reps] if isinstance(reps, int) else list(reps)
     # NumPy pads the shorter of the two with leading ones.
     rank = len(x.shape)
     if len(reps) < rank:

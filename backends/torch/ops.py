@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -131,7 +130,7 @@ def stack(xs, axis=0):
 
 
 def tile(x, reps):
-    return torch.tile(x, tuple(reps))
+    return torch.tile(x, (reps,) if isinstance(reps, int) else tuple(reps))
 
 
 def take(x, indices, axis=None):
@@ -299,5 +298,3 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
         tuple(shape), generator=_generator(seed), dtype=to_torch_dtype(dtype), device=DEVICE
     )
     return sample * stddev + mean
-
-

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import config
+from kerasfront import ops as _ops
 from kerasfront.backend import registry
-from kerasfront.backend.variables import SeedGenerator, StatelessScope, Variable  # noqa: F401
+from kerasfront.backend.scope import StatelessScope  # noqa: F401
+from kerasfront.backend.variables import SeedGenerator, Variable  # noqa: F401
 from kerasfront.config import (  # noqa: F401
     epsilon,
     floatx,
@@ -47,7 +49,6 @@ from kerasfront.ops import (  # noqa: F401
     tanh,
     zeros_like,
 )
-from kerasfront import ops as _ops
 
 _adapter = registry.ADAPTER
 

@@ -81,13 +81,7 @@ NN_OPS = ("relu", "sigmoid", "softmax", "log_softmax", "softplus", "elu", "stop_
 RANDOM_OPS = ("random_uniform", "random_normal")
 
 OP_NAMES = (
-    CREATION_OPS
-    + SHAPE_OPS
-    + ELEMENTWISE_OPS
-    + REDUCTION_OPS
-    + LINALG_OPS
-    + NN_OPS
-    + RANDOM_OPS
+    CREATION_OPS + SHAPE_OPS + ELEMENTWISE_OPS + REDUCTION_OPS + LINALG_OPS + NN_OPS + RANDOM_OPS
 )
 
 # Everything that is not an array op.

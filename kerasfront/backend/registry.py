@@ -29,7 +29,9 @@ class BackendInfo:
 
 
 BUILTIN_BACKENDS = {
-    "tensorflow": BackendInfo("tensorflow", "kerasfront.backends.tensorflow", "tensorflow", "tensorflow"),
+    "tensorflow": BackendInfo(
+        "tensorflow", "kerasfront.backends.tensorflow", "tensorflow", "tensorflow"
+    ),
     "torch": BackendInfo("torch", "kerasfront.backends.torch", "torch", "torch"),
     "jax": BackendInfo("jax", "kerasfront.backends.jax", "jax", "jax"),
     "numpy": BackendInfo("numpy", "kerasfront.backends.numpy", None, ""),

@@ -37,7 +37,9 @@ def merge_probes(first, second):
         shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
         return Spec(shape, a.dtype)
 
-    return tree.pack_like(first, [merge(a, b) for a, b in zip(tree.flatten(first), tree.flatten(second))])
+    return tree.pack_like(
+        first, [merge(a, b) for a, b in zip(tree.flatten(first), tree.flatten(second))]
+    )
 
 
 def probe_output_spec(run_with_size, specs):

@@ -14,7 +14,6 @@ import numpy as np
 from kerasfront import config
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import SCOPES as _SCOPES
-from kerasfront.backend.scope import StatelessScope, in_stateless_scope
 
 _NAME_COUNTS: dict[str, int] = {}
 

@@ -119,6 +119,11 @@ class Layer:
         attributes = self.__dict__.get("_variable_attributes")
         if attributes is not None and name in attributes:
             return attributes[name].value
+        prop = getattr(type(self), name, None)
+        if isinstance(prop, property) and prop.fget is not None:
+            # The property raised AttributeError and Python fell back to us: run it again
+            # so that its own message (e.g. "use get_input_shape_at") reaches the user.
+            return prop.fget(self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ---- building and calling -------------------------------------------------------
@@ -214,9 +219,11 @@ class Layer:
         )
         self._maybe_build(input_shape)
         specs = self.compute_output_spec(inputs)
-        return tree.map_structure(lambda spec: spec.shape, specs) if not isinstance(
-            specs, Spec
-        ) else specs.shape
+        return (
+            tree.map_structure(lambda spec: spec.shape, specs)
+            if not isinstance(specs, Spec)
+            else specs.shape
+        )
 
     # ---- weights -------------------------------------------------------------------------
     def add_weight(
@@ -241,7 +248,9 @@ class Layer:
                 f"Layer '{self.name}': the initializer of weight {name!r} returned shape "
                 f"{np.shape(value)}, expected {shape}."
             )
-        variable = Variable(value, trainable=trainable, name=f"{self.name}/{name or 'weight'}", dtype=dtype)
+        variable = Variable(
+            value, trainable=trainable, name=f"{self.name}/{name or 'weight'}", dtype=dtype
+        )
         variable.constraint = constraint
         self._own_weights.append(variable)
         regularizer = regularizers.get(regularizer)
@@ -285,6 +294,7 @@ class Layer:
         """Seed states of random layers (Dropout): state, but not weights."""
         own = [generator.state for generator in self._seed_generators]
         return _unique(own + [v for layer in self._sublayers for v in layer.random_state_variables])
+
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 

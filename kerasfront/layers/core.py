@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kerasfront import activations, config, initializers, regularizers
-from kerasfront import ops
+from kerasfront import activations, config, initializers, ops, regularizers
 from kerasfront.backend.variables import SeedGenerator
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_spec import InputSpec
@@ -13,7 +12,9 @@ from kerasfront.layers.input_spec import InputSpec
 
 def _positive_int(layer_name: str, argument: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{layer_name}: {argument} must be a positive integer, received {value!r}.")
+        raise ValueError(
+            f"{layer_name}: {argument} must be a positive integer, received {value!r}."
+        )
     return value
 
 
@@ -99,6 +100,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
         }
 
 

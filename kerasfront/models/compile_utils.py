@@ -64,13 +64,18 @@ class CompiledLoss:
 
     def check_targets(self, targets: list[np.ndarray], output_shapes: list[tuple]) -> None:
         """Raises a clear error when the target arrays cannot go with the losses."""
-        for name, fn, target, shape in zip(self.output_names, self.functions, targets, output_shapes):
+        for name, fn, target, shape in zip(
+            self.output_names, self.functions, targets, output_shapes
+        ):
             if fn is None or shape is None:
                 continue
             loss_name = losses_module.canonical_name(fn) or getattr(fn, "__name__", "loss")
             expected_rank = len(shape)
             if loss_name == "sparse_categorical_crossentropy":
-                if not (target.ndim == expected_rank - 1 or (target.ndim == expected_rank and target.shape[-1] == 1)):
+                if not (
+                    target.ndim == expected_rank - 1
+                    or (target.ndim == expected_rank and target.shape[-1] == 1)
+                ):
                     raise ValueError(
                         f"Output '{name}' uses sparse_categorical_crossentropy, which expects "
                         f"integer class labels of shape (samples,) or (samples, 1); received "

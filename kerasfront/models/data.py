@@ -138,7 +138,9 @@ class SequenceBatches:
         return len(self.sequence)
 
     def epoch(self):
-        order = np.random.permutation(len(self.sequence)) if self.shuffle else range(len(self.sequence))
+        order = (
+            np.random.permutation(len(self.sequence)) if self.shuffle else range(len(self.sequence))
+        )
         for index in order:
             item = self.sequence[int(index)]
             if not isinstance(item, tuple):
@@ -161,9 +163,12 @@ class SequenceBatches:
 
 
 def is_sequence(data) -> bool:
-    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(
-        data, (np.ndarray, list, tuple, dict)
-    ) and not ADAPTER.is_tensor(data)
+    return (
+        hasattr(data, "__getitem__")
+        and hasattr(data, "__len__")
+        and not isinstance(data, (np.ndarray, list, tuple, dict))
+        and not ADAPTER.is_tensor(data)
+    )
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:

@@ -37,7 +37,9 @@ class Model(Trainer, Layer):
 
     def _init_graph(self, inputs, outputs):
         self._graph = Graph(inputs, outputs)
-        self._sublayers[:] = [layer for layer in self._graph.layers if not isinstance(layer, InputLayer)]
+        self._sublayers[:] = [
+            layer for layer in self._graph.layers if not isinstance(layer, InputLayer)
+        ]
         self.built = True
         self.inputs = self._graph.inputs
         self.outputs = self._graph.outputs

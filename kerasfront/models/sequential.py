@@ -25,6 +25,7 @@ class Sequential(Model):
         super().__init__(name=name, **kwargs)
         self._stack: list[Layer] = []
         self._input_tensor: KerasTensor | None = None
+        self._layer_outputs: list[KerasTensor] = []  # the output of each layer in _stack
         for layer in layers or []:
             self.add(layer)
 
@@ -53,22 +54,27 @@ class Sequential(Model):
                 self._input_tensor = Input(batch_shape=batch_shape, dtype=layer.dtype)
         self._stack.append(layer)
         if self._input_tensor is not None:
-            self._rebuild()
+            self._wire([layer])
 
     def pop(self) -> None:
         """Removes the last layer."""
         if not self._stack:
             raise TypeError("There are no layers in the model to pop.")
         self._stack.pop()
-        if self._input_tensor is not None and self._stack:
-            self._rebuild()
+        if self._layer_outputs:
+            self._layer_outputs.pop()
+        if self._stack and self._layer_outputs:
+            self._init_graph(self._input_tensor, self._layer_outputs[-1])
+            self._reset_compiled_functions()
         elif not self._stack:
             self._graph, self.built = None, False
             self._sublayers[:] = []
 
-    def _rebuild(self) -> None:
-        output = self._input_tensor
-        for layer in self._stack:
+    def _wire(self, layers) -> None:
+        """Calls `layers` in turn on the current output, so each layer gets exactly one
+        node in this model however many times the model grows."""
+        output = self._layer_outputs[-1] if self._layer_outputs else self._input_tensor
+        for layer in layers:
             output = layer(output)
             if len(tree.flatten(output)) != 1:
                 raise ValueError(
@@ -76,6 +82,7 @@ class Sequential(Model):
                     f"layer '{layer.name}' returns {len(tree.flatten(output))}. Use the "
                     "functional API for multi-output layers."
                 )
+            self._layer_outputs.append(output)
         self._init_graph(self._input_tensor, output)
         self._reset_compiled_functions()
 
@@ -86,8 +93,9 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError(f"Sequential model '{self.name}' needs an input_shape to build.")
         self._input_tensor = Input(batch_shape=(None, *tuple(input_shape)[1:]))
+        self._layer_outputs = []
         if self._stack:
-            self._rebuild()
+            self._wire(self._stack)
 
     def call(self, inputs, training=None):
         if self._graph is None:

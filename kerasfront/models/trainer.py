@@ -48,6 +48,7 @@ class Trainer:
     def __init__(self):
         self.optimizer = None
         self.compiled = False
+        self._jit_compile = None  # predict works before (and without) compile
         self.stop_training = False
         self.history = None
         self._reset_compiled_functions()
@@ -147,10 +148,14 @@ class Trainer:
         )
         weights = [None] * len(y_arrays)
         if sample_weight is not None:
-            sample_weight = data_module.to_array(sample_weight, "sample_weight").reshape(count, -1)[:, 0]
+            sample_weight = data_module.to_array(sample_weight, "sample_weight").reshape(count, -1)[
+                :, 0
+            ]
             weights = [sample_weight] * len(y_arrays)
         if class_weight is not None:
-            weights = [data_module.class_weights_to_sample_weights(t, class_weight) for t in y_arrays]
+            weights = [
+                data_module.class_weights_to_sample_weights(t, class_weight) for t in y_arrays
+            ]
         self._ensure_built(x_arrays)
         self._compiled_loss.check_targets(y_arrays, self._output_shapes())
         self._compiled_metrics.build([t.shape for t in y_arrays], self._output_shapes_or(y_arrays))
@@ -257,7 +262,11 @@ class Trainer:
         if n_inputs is None:  # a Sequence: (x, y) or (x, y, sample_weight)
             x, y = batch[0], batch[1]
             y_list = tree.flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
-            sw = [batch[2]] * len(y_list) if len(batch) > 2 and batch[2] is not None else [None] * len(y_list)
+            sw = (
+                [batch[2]] * len(y_list)
+                if len(batch) > 2 and batch[2] is not None
+                else [None] * len(y_list)
+            )
             if getattr(self, "_graph", None) is not None and isinstance(x, dict):
                 x = self.flatten_inputs(x)
             size = ADAPTER.shape(tree.flatten(x)[0])[0]
@@ -310,8 +319,16 @@ class Trainer:
         return results
 
     def evaluate(
-        self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
-        callbacks=None, return_dict=False, **kwargs,
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose=1,
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        **kwargs,
     ):
         """The loss and metrics on the data: a scalar when there are no metrics, else a
         list in the order of `metrics_names` (or a dict with return_dict=True)."""
@@ -330,7 +347,10 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, **kwargs):
         """The model's outputs as NumPy arrays (a list for several outputs)."""
         if data_module.is_sequence(x):
-            parts = [self.predict_on_batch(item[0] if isinstance(item, tuple) else item) for item in (x[i] for i in range(len(x)))]
+            parts = [
+                self.predict_on_batch(item[0] if isinstance(item, tuple) else item)
+                for item in (x[i] for i in range(len(x)))
+            ]
             return _concatenate_outputs(parts)
         x_arrays = self._prepare_inputs(x)
         self._ensure_built(x_arrays)
@@ -346,7 +366,9 @@ class Trainer:
         return _concatenate_outputs(outputs)
 
     # ---- single batches ------------------------------------------------------------------
-    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False):
+    def train_on_batch(
+        self, x, y, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False
+    ):
         """One gradient update on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         x_arrays, y_arrays, weights = self._prepare(x, y, sample_weight, class_weight)
@@ -374,7 +396,9 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """The outputs for one batch, as NumPy arrays."""
-        return self.predict(x, batch_size=max(len(tree.flatten(x)[0]), 1) if not isinstance(x, dict) else None)
+        return self.predict(
+            x, batch_size=max(len(tree.flatten(x)[0]), 1) if not isinstance(x, dict) else None
+        )
 
 
 def _concatenate_outputs(parts: list):

@@ -53,9 +53,15 @@ class Progbar:
         """Whether `update(current, ...)` would draw now (so values are worth reading)."""
         if self.target is not None and current >= self.target:
             return True
-        return self.verbose == 1 and self.dynamic and (time.perf_counter() - self.last_draw) >= REDRAW_INTERVAL
+        return (
+            self.verbose == 1
+            and self.dynamic
+            and (time.perf_counter() - self.last_draw) >= REDRAW_INTERVAL
+        )
 
-    def update(self, current: int, values: dict | None = None, finalize: bool | None = None) -> None:
+    def update(
+        self, current: int, values: dict | None = None, finalize: bool | None = None
+    ) -> None:
         """Draws step `current` with `values` (name -> float) when due."""
         if finalize is None:
             finalize = self.target is not None and current >= self.target
