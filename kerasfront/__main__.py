@@ -17,17 +17,12 @@ def engine_version(name: str) -> str | None:
 
 
 def info() -> int:
-    # Resolving first means a broken configuration is reported, not raised as a traceback.
+    import kerasfront.backend as K
     from kerasfront import config
     from kerasfront.backend import registry as registry_module
 
     print(f"kerasfront {importlib.metadata.version('kerasfront')}")
     print(f"config file: {config.keras_home() / 'keras.json'}")
-    try:
-        import kerasfront.backend as K
-    except registry_module.BackendError as error:
-        print(f"error: {error}")
-        return 1
     resolution = registry_module.RESOLUTION
     adapter = registry_module.ADAPTER
     print(f"active backend: {K.backend()} (chosen by {resolution.source})")
