@@ -6,6 +6,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
+from kerasfront.backend.numpy_like import arange_dtype
+
 
 def convert_to_tensor(x, dtype=None):
     if isinstance(x, tf.Variable):
@@ -58,7 +60,8 @@ def eye(n, m=None, dtype="float32"):
     return tf.eye(n, m, dtype=dtype)
 
 
-def arange(start, stop=None, step=1, dtype="int32"):
+def arange(start, stop=None, step=1, dtype=None):
+    dtype = dtype or arange_dtype(start, stop, step)
     if stop is None:
         start, stop = 0, start
     return tf.range(start, stop, step, dtype=dtype)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerasfront.backend.numpy_like import seed_to_int
+from kerasfront.backend.numpy_like import arange_dtype, seed_to_int
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -48,7 +48,10 @@ def _tensor_like(value, reference):
     """A Python or NumPy scalar turned into a tensor matching `reference`."""
     if isinstance(value, torch.Tensor):
         return value
-    return torch.as_tensor(value, dtype=reference.dtype, device=reference.device)
+    dtype = reference.dtype
+    if isinstance(value, float) and not reference.is_floating_point():
+        dtype = torch.float32  # as NumPy, a float scalar promotes an integer tensor
+    return torch.as_tensor(value, dtype=dtype, device=reference.device)
 
 
 def convert_to_numpy(x):
@@ -97,7 +100,8 @@ def eye(n, m=None, dtype="float32"):
     return torch.eye(n, m if m is not None else n, dtype=to_torch_dtype(dtype), device=DEVICE)
 
 
-def arange(start, stop=None, step=1, dtype="int32"):
+def arange(start, stop=None, step=1, dtype=None):
+    dtype = dtype or arange_dtype(start, stop, step)
     if stop is None:
         start, stop = 0, start
     return torch.arange(start, stop, step, dtype=to_torch_dtype(dtype), device=DEVICE)
@@ -230,7 +234,7 @@ def _reduce(torch_function, needs_float=False):
         if axis is None:
             result = torch_function(x)
             return result.reshape((1,) * x.ndim) if keepdims else result
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         # Reduce the highest axis first so the lower indices stay valid.
         for single in sorted((a % x.ndim for a in axes), reverse=True):
             x = torch_function(x, single, keepdim=keepdims)

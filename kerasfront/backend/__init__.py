@@ -23,43 +23,40 @@ from kerasfront.config import (  # noqa: F401
     set_floatx,
     set_image_data_format,
 )
-from kerasfront.ops import (  # noqa: F401
-    abs,
-    argmax,
-    argmin,
-    cast,
-    convert_to_numpy,
-    dot,
-    equal,
-    exp,
-    greater,
-    less,
-    log,
-    max,
-    maximum,
-    min,
-    minimum,
-    ones_like,
-    prod,
-    sign,
-    square,
-    stack,
-    stop_gradient,
-    sum,
-    tanh,
-    zeros_like,
-)
 
 _adapter = registry.ADAPTER
+
+
+def _value(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_value(item) for item in x)
+    return x.value if isinstance(x, Variable) else x
+
+
+def _accepting_variables(op):
+    """The op, taking `Variable`s where it takes tensors (custom Keras code passes
+    weights, e.g. `K.sum(K.square(layer.kernel))` in a regularizer)."""
+
+    def run(*args, **kwargs):
+        return op(*(_value(a) for a in args), **kwargs)
+
+    run.__name__ = run.__qualname__ = op.__name__ if hasattr(op, "__name__") else "op"
+    run.__doc__ = getattr(op, "__doc__", None)
+    return run
+
+
+# Element-wise and reduction functions with the engine's own semantics (NumPy names).
+for _name in (
+    "abs argmax argmin cast dot equal exp greater less log max maximum min minimum "
+    "ones_like prod sign square stack stop_gradient sum tanh zeros_like"
+).split():
+    globals()[_name] = _accepting_variables(getattr(_ops, _name))
+convert_to_numpy = _ops.convert_to_numpy
 
 
 def backend() -> str:
     """The name of the active backend: 'tensorflow', 'torch', 'jax' or 'numpy'."""
     return _adapter.NAME
-
-
-def _value(x):
-    return x.value if isinstance(x, Variable) else x
 
 
 def int_shape(x) -> tuple:

@@ -7,6 +7,8 @@ only what its engine does better or differently (random numbers, `convert_to_ten
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def make_ops(xp) -> dict:
     """Builds the contract's array ops over the namespace `xp`."""
@@ -38,8 +40,8 @@ def make_ops(xp) -> dict:
     def eye(n, m=None, dtype="float32"):
         return xp.eye(n, m, dtype=dtype)
 
-    def arange(start, stop=None, step=1, dtype="int32"):
-        return xp.arange(start, stop, step, dtype=dtype)
+    def arange(start, stop=None, step=1, dtype=None):
+        return xp.arange(start, stop, step, dtype=dtype or arange_dtype(start, stop, step))
 
     def reshape(x, newshape):
         return xp.reshape(x, tuple(-1 if d is None else d for d in newshape))
@@ -165,6 +167,12 @@ def make_ops(xp) -> dict:
     ).split():
         ops[name] = getattr(xp, name)
     return ops
+
+
+def arange_dtype(*bounds) -> str:
+    """int32 when every bound is an integer, else float32: the same on every engine."""
+    integral = all(isinstance(b, (int, np.integer)) for b in bounds if b is not None)
+    return "int32" if integral else "float32"
 
 
 def seed_to_int(seed) -> int:

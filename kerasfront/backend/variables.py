@@ -153,6 +153,8 @@ class SeedGenerator:
 
     def next(self):
         """Returns the current seed (a length-2 int tensor) and advances the state."""
-        current = self.state.value
+        # A copy: on engines whose assignment updates storage in place, the value read
+        # here would otherwise change with the assignment below.
+        current = self.state.value * 1
         self.state.assign(current + ADAPTER.convert_to_tensor(np.array([0, 1], dtype="int32")))
         return current
