@@ -32,3 +32,13 @@ def pack_like(structure, leaves):
 
 def map_structure(function, structure):
     return pack_like(structure, [function(leaf) for leaf in flatten(structure)])
+
+
+def unique_objects(items) -> list:
+    """`items` without repeats (by identity), in first-seen order."""
+    seen, ordered = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            ordered.append(item)
+    return ordered

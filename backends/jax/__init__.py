@@ -12,8 +12,12 @@ import numpy as np
 
 from kerasfront import tree
 from kerasfront.backend.numpy_like import make_ops
-from kerasfront.backend.scope import StatelessScope
-from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
+from kerasfront.backend.tracing import (
+    Spec,
+    concrete_shape,
+    probe_output_spec,
+    without_side_effects,
+)
 
 NAME = "jax"
 SUPPORTS_TRAINING = True
@@ -70,10 +74,7 @@ def read_variable(storage):
 
 
 def compute_output_spec(fn, specs, variables):
-    def scoped(inputs):
-        # A scope keeps assignments made while tracing (e.g. seed updates) out of storage.
-        with StatelessScope():
-            return fn(inputs)
+    scoped = without_side_effects(fn)
 
     def run(size):
         structs = tree.map_structure(

@@ -10,8 +10,12 @@ import numpy as np
 
 from kerasfront import tree
 from kerasfront.backend.numpy_like import make_ops, seed_to_int
-from kerasfront.backend.scope import StatelessScope
-from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
+from kerasfront.backend.tracing import (
+    Spec,
+    concrete_shape,
+    probe_output_spec,
+    without_side_effects,
+)
 
 NAME = "numpy"
 SUPPORTS_TRAINING = False
@@ -70,8 +74,7 @@ def compute_output_spec(fn, specs, variables):
         inputs = tree.map_structure(
             lambda spec: np.zeros(concrete_shape(spec.shape, size), spec.dtype), specs
         )
-        with StatelessScope():
-            outputs = fn(inputs)
+        outputs = without_side_effects(fn)(inputs)
         return tree.map_structure(lambda out: Spec(tuple(out.shape), str(out.dtype)), outputs)
 
     return probe_output_spec(run, specs)
@@ -85,7 +88,19 @@ def _inference_only(*args, **kwargs):
 
 
 value_and_grad = _inference_only
-compile_state_step = _inference_only
+
+
+def compile_state_step(pure_fn, read_only, updated, jit_compile=False):
+    """Runs the step as plain NumPy (evaluation works; training stops at the gradient)."""
+
+    def run(*batch):
+        read_values = [variable.storage for variable in read_only]
+        new_values, outputs = pure_fn(read_values, [v.storage for v in updated], *batch)
+        for variable, value in zip(updated, new_values):
+            variable._set_storage(np.asarray(value))
+        return outputs
+
+    return run
 
 
 def compile_function(pure_fn, variables, jit_compile=False):

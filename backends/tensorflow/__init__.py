@@ -14,8 +14,7 @@ import tensorflow as tf  # noqa: E402
 
 from kerasfront import tree  # noqa: E402
 from kerasfront.backend.contract import OP_NAMES  # noqa: E402
-from kerasfront.backend.scope import StatelessScope  # noqa: E402
-from kerasfront.backend.tracing import Spec  # noqa: E402
+from kerasfront.backend.tracing import Spec, without_side_effects  # noqa: E402
 
 from . import ops  # noqa: E402
 
@@ -53,9 +52,7 @@ def read_variable(storage):
 
 
 def compute_output_spec(fn, specs, variables):
-    def scoped(inputs):
-        with StatelessScope():
-            return fn(inputs)
+    scoped = without_side_effects(fn)
 
     signature = tree.map_structure(lambda spec: tf.TensorSpec(spec.shape, spec.dtype), specs)
     concrete = tf.function(scoped, autograph=False).get_concrete_function(signature)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kerasfront import tree
+from kerasfront.backend.scope import StatelessScope
 
 # Two sizes that unknown dimensions take while probing; they differ, so a dimension that
 # follows an unknown input dimension is seen to change. Small, so real runs stay cheap.
@@ -53,3 +54,14 @@ def probe_output_spec(run_with_size, specs):
     if not has_unknown:
         return first
     return merge_probes(first, run_with_size(PROBE_SIZES[1]))
+
+
+def without_side_effects(fn):
+    """`fn` run in a fresh stateless scope: assignments made while tracing (a random
+    layer advancing its seed) are dropped instead of reaching the variables."""
+
+    def scoped(inputs):
+        with StatelessScope():
+            return fn(inputs)
+
+    return scoped

@@ -268,7 +268,9 @@ class Layer:
 
     def _all_weights(self):
         """Every weight of this layer and its sublayers, each once, in creation order."""
-        return _unique(self._own_weights + [w for layer in self._sublayers for w in layer.weights])
+        return tree.unique_objects(
+            self._own_weights + [w for layer in self._sublayers for w in layer.weights]
+        )
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -276,7 +278,7 @@ class Layer:
             return []
         own = [w for w in self._own_weights if w.trainable]
         nested = [w for layer in self._sublayers for w in layer.trainable_weights]
-        return _unique(own + nested)
+        return tree.unique_objects(own + nested)
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
@@ -293,7 +295,9 @@ class Layer:
     def random_state_variables(self) -> list[Variable]:
         """Seed states of random layers (Dropout): state, but not weights."""
         own = [generator.state for generator in self._seed_generators]
-        return _unique(own + [v for layer in self._sublayers for v in layer.random_state_variables])
+        return tree.unique_objects(
+            own + [v for layer in self._sublayers for v in layer.random_state_variables]
+        )
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -410,15 +414,6 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
-
-
-def _unique(weights):
-    seen, ordered = set(), []
-    for weight in weights:
-        if id(weight) not in seen:
-            seen.add(id(weight))
-            ordered.append(weight)
-    return ordered
 
 
 def _to_tensor(x):

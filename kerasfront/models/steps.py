@@ -15,31 +15,20 @@ from kerasfront.backend.scope import StatelessScope
 from kerasfront.layers import base as layer_base
 
 
-def _unique(variables):
-    seen, ordered = set(), []
-    for variable in variables:
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            ordered.append(variable)
-    return ordered
-
-
-def _forward_with_losses(model, x, training):
-    """Runs the model, collecting `add_loss`/activity losses of this pass."""
+def _forward_and_loss(model, x, y, sample_weights, training):
+    """Runs the model and computes the compiled loss plus regularization and `add_loss`
+    terms. Call inside a scope that holds the variables' values."""
     collected: list = []
     layer_base._LOSS_COLLECTORS.append(collected)
     try:
         y_pred = model(x, training=training)
     finally:
         layer_base._LOSS_COLLECTORS.pop()
-    return y_pred, collected
-
-
-def _extra_loss(model, collected):
-    extra = 0.0
+    outputs = tree.flatten(y_pred)
+    total, per_output = model._compiled_loss(y, outputs, sample_weights)
     for loss in model.regularization_losses() + collected:
-        extra = extra + loss
-    return extra
+        total = total + loss
+    return total, outputs, per_output
 
 
 def make_train_step(model, jit_compile):
@@ -47,7 +36,7 @@ def make_train_step(model, jit_compile):
     trainable = model.trainable_weights
     compiled = model._compiled_metrics
     model.optimizer.build(trainable)
-    others = _unique(
+    others = tree.unique_objects(
         model.non_trainable_weights
         + model.random_state_variables
         + model.optimizer.variables
@@ -60,10 +49,7 @@ def make_train_step(model, jit_compile):
         mapping = dict(zip(trainable, trainable_values))
         mapping.update(zip(others, other_values))
         with StatelessScope(mapping) as scope:
-            y_pred, collected = _forward_with_losses(model, x, True)
-            outputs = tree.flatten(y_pred)
-            total, per_output = model._compiled_loss(y, outputs, sample_weights)
-            total = total + _extra_loss(model, collected)
+            total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, True)
             # Non-trainable state changed by the forward pass (seeds, running statistics).
             updated_others = [scope.values[v] for v in others]
         return total, (outputs, per_output, updated_others)
@@ -89,17 +75,14 @@ def make_train_step(model, jit_compile):
 def make_test_step(model, jit_compile):
     """A compiled `run(x, y, sample_weights, batch_size)` that updates only the metrics."""
     compiled = model._compiled_metrics
-    read_only = _unique(model.weights + model.random_state_variables)
+    read_only = tree.unique_objects(model.weights + model.random_state_variables)
     updated = compiled.variables
 
     def step(read_values, values, x, y, sample_weights, batch_size):
         mapping = dict(zip(read_only, read_values))
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
-            y_pred, collected = _forward_with_losses(model, x, False)
-            outputs = tree.flatten(y_pred)
-            total, per_output = model._compiled_loss(y, outputs, sample_weights)
-            total = total + _extra_loss(model, collected)
+            total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, False)
             compiled.update(total, per_output, y, outputs, sample_weights, batch_size)
             new_values = [scope.values[v] for v in updated]
         return new_values, ()
@@ -109,7 +92,7 @@ def make_test_step(model, jit_compile):
 
 def make_predict_step(model, jit_compile):
     """A compiled `run(x)` returning the model's outputs as engine tensors."""
-    variables = _unique(model.weights + model.random_state_variables)
+    variables = tree.unique_objects(model.weights + model.random_state_variables)
 
     def step(values, x):
         with StatelessScope(dict(zip(variables, values))):
