@@ -174,6 +174,21 @@ def choose_accuracy(loss_name: str | None, y_true_shape, y_pred_shape):
     return sparse_categorical_accuracy if sparse_labels else categorical_accuracy
 
 
+def function_for_name(name: str):
+    """The function of a metric name other than 'accuracy'; raises for unknown names."""
+    fn = _FUNCTIONS.get(name)
+    if fn is None:
+        try:
+            fn = losses.get(name)
+        except ValueError:
+            raise ValueError(
+                f"Unknown metric {name!r}. Expected 'accuracy', one of "
+                f"{sorted(_FUNCTIONS)}, a loss name, a Metric or a function "
+                "f(y_true, y_pred)."
+            ) from None
+    return fn
+
+
 def get(identifier, loss=None, y_true_shape=None, y_pred_shape=None) -> Metric:
     """A metric object for a name, a function, or a Metric (returned as is)."""
     if isinstance(identifier, Metric):
@@ -182,17 +197,7 @@ def get(identifier, loss=None, y_true_shape=None, y_pred_shape=None) -> Metric:
         fn = choose_accuracy(losses.canonical_name(loss), y_true_shape, y_pred_shape)
         return MeanMetricWrapper(fn, name=identifier)
     if isinstance(identifier, str):
-        fn = _FUNCTIONS.get(identifier)
-        if fn is None:
-            try:
-                fn = losses.get(identifier)
-            except ValueError:
-                raise ValueError(
-                    f"Unknown metric {identifier!r}. Expected 'accuracy', one of "
-                    f"{sorted(_FUNCTIONS)}, a loss name, a Metric or a function "
-                    "f(y_true, y_pred)."
-                ) from None
-        return MeanMetricWrapper(fn, name=identifier)
+        return MeanMetricWrapper(function_for_name(identifier), name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise TypeError(

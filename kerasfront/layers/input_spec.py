@@ -31,7 +31,7 @@ class InputSpec:
 def _shape_of(x) -> tuple:
     shape = getattr(x, "shape", None)
     if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
-        return shape
+        return tuple(shape)  # a plain tuple, also for tuple subclasses such as torch.Size
     return tuple(ADAPTER.shape(x))
 
 

@@ -20,7 +20,8 @@ def _per_output(value, output_names, what, default=None):
                 f"are {output_names}."
             )
         return [value.get(name, default) for name in output_names]
-    if isinstance(value, (list, tuple)) and what != "metrics":
+    # A list of metrics applies to every output; a list of anything else is per output.
+    if isinstance(value, (list, tuple)) and what not in ("metrics", "weighted_metrics"):
         if len(value) != len(output_names):
             raise ValueError(
                 f"compile: {what} has {len(value)} entries but the model has "
@@ -61,6 +62,25 @@ class CompiledLoss:
             per_output.append(loss)
             total = total + weight * loss
         return total, per_output
+
+    def expand_targets(self, targets: list, output_shapes: list) -> list:
+        """Targets of shape (samples,) for an output of shape (None, 1) become
+        (samples, 1), as Keras 2 accepts them (e.g. 0/1 labels for a sigmoid unit).
+        Sparse losses take (samples,) labels as they are."""
+        expanded = []
+        for fn, target, shape in zip(self.functions, targets, output_shapes):
+            is_array = isinstance(target, np.ndarray)
+            if (
+                fn is not None
+                and shape is not None
+                and len(shape) == 2
+                and shape[-1] in (1, None)
+                and (target.ndim if is_array else len(ops.shape(target))) == 1
+                and losses_module.canonical_name(fn) != "sparse_categorical_crossentropy"
+            ):
+                target = target.reshape(-1, 1) if is_array else ops.expand_dims(target, -1)
+            expanded.append(target)
+        return expanded
 
     def check_targets(self, targets: list[np.ndarray], output_shapes: list[tuple]) -> None:
         """Raises a clear error when the target arrays cannot go with the losses."""
@@ -106,12 +126,24 @@ class CompiledLoss:
 
 
 class CompiledMetrics:
-    """The loss trackers and the user's metrics, per output, with Keras 2's names."""
+    """The loss trackers and the user's metrics, per output, with Keras 2's names.
 
-    def __init__(self, metrics, output_names, loss: CompiledLoss):
+    As in Keras, sample and class weights reach only `weighted_metrics`; a metric asked
+    for in both lists keeps its name unweighted and gets a `weighted_` prefix weighted.
+    """
+
+    def __init__(self, metrics, output_names, loss: CompiledLoss, weighted_metrics=None):
         self.output_names = list(output_names)
         self.loss = loss
         self.requested = _per_output(metrics or [], self.output_names, "metrics")
+        self.requested_weighted = _per_output(
+            weighted_metrics or [], self.output_names, "weighted_metrics"
+        )
+        # Metrics are built once target shapes are known; unknown names fail now, in compile.
+        for requested in self.requested + self.requested_weighted:
+            for identifier in requested if isinstance(requested, (list, tuple)) else [requested]:
+                if isinstance(identifier, str) and identifier not in ("accuracy", "acc"):
+                    metrics_module.function_for_name(identifier)
         self.loss_tracker = metrics_module.Mean(name="loss")
         multiple = len(self.output_names) > 1
         self.output_loss_trackers = [
@@ -124,20 +156,33 @@ class CompiledMetrics:
         if self.metrics is not None:
             return
         multiple = len(self.output_names) > 1
-        self.metrics = []
-        for name, requested, loss_fn, t_shape, o_shape in zip(
-            self.output_names, self.requested, self.loss.functions, target_shapes, output_shapes
+        self.metrics, self.weighted = [], []
+        for name, requested, requested_weighted, loss_fn, t_shape, o_shape in zip(
+            self.output_names,
+            self.requested,
+            self.requested_weighted,
+            self.loss.functions,
+            target_shapes,
+            output_shapes,
         ):
-            requested = requested if isinstance(requested, (list, tuple)) else [requested]
-            built = []
-            for identifier in requested:
-                if identifier is None:
-                    continue
-                metric = metrics_module.get(identifier, loss_fn, t_shape, o_shape)
-                if multiple and not isinstance(identifier, metrics_module.Metric):
-                    metric.name = f"{name}_{metric.name}"
-                built.append(metric)
+            built, weighted, taken = [], [], set()
+            for is_weighted, identifiers in ((False, requested), (True, requested_weighted)):
+                if not isinstance(identifiers, (list, tuple)):
+                    identifiers = [identifiers]
+                for identifier in identifiers:
+                    if identifier is None:
+                        continue
+                    metric = metrics_module.get(identifier, loss_fn, t_shape, o_shape)
+                    if not isinstance(identifier, metrics_module.Metric):
+                        if is_weighted and metric.name in taken:
+                            metric.name = f"weighted_{metric.name}"
+                        taken.add(metric.name)
+                        if multiple:
+                            metric.name = f"{name}_{metric.name}"
+                    built.append(metric)
+                    weighted.append(is_weighted)
             self.metrics.append(built)
+            self.weighted.append(weighted)
 
     def all_metrics(self) -> list:
         trackers = [self.loss_tracker] + [t for t in self.output_loss_trackers if t is not None]
@@ -156,9 +201,11 @@ class CompiledMetrics:
         for tracker, loss in zip(self.output_loss_trackers, output_losses):
             if tracker is not None:
                 tracker.update_state(loss * batch_size, count=batch_size)
-        for group, target, prediction, sw in zip(self.metrics, y_true, y_pred, sample_weights):
-            for metric in group:
-                metric.update_state(target, prediction, sw)
+        for group, weighted, target, prediction, sw in zip(
+            self.metrics, self.weighted, y_true, y_pred, sample_weights
+        ):
+            for metric, is_weighted in zip(group, weighted):
+                metric.update_state(target, prediction, sw if is_weighted else None)
 
     def reset(self) -> None:
         for metric in self.all_metrics():

@@ -37,6 +37,11 @@ def to_array(data, what: str) -> np.ndarray:
     return array
 
 
+def expand_1d(array: np.ndarray, rank: int) -> np.ndarray:
+    """(samples,) -> (samples, 1) where rank-2 data is expected, as Keras 2 accepts."""
+    return array.reshape(-1, 1) if array.ndim == 1 and rank == 2 else array
+
+
 def flatten_targets(model, y) -> list | None:
     """Targets as a list aligned with the model's outputs (array, list or dict by name)."""
     if y is None:

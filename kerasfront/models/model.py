@@ -43,7 +43,16 @@ class Model(Trainer, Layer):
         self.built = True
         self.inputs = self._graph.inputs
         self.outputs = self._graph.outputs
-        self.input_names = [t.keras_history[0].name for t in self.inputs]
+        # Dict inputs and outputs are named by their keys (flattened in sorted order),
+        # lists by the names of the layers that make them.
+        if isinstance(inputs, dict):
+            self.input_names = sorted(inputs)
+        else:
+            self.input_names = [t.keras_history[0].name for t in self.inputs]
+        if len(self.inputs) == 1:
+            # Lets a built model start a Sequential model, as a first layer with
+            # input_shape= would.
+            self._batch_input_shape = self.inputs[0].shape
         if isinstance(outputs, dict):
             self.output_names = sorted(outputs)
         else:
@@ -93,6 +102,8 @@ class Model(Trainer, Layer):
                 )
             return [inputs[name] for name in names]
         if isinstance(inputs, (list, tuple)):
+            if len(names) == 1 and not any(hasattr(item, "shape") for item in inputs):
+                return [inputs]  # nested lists of numbers: the data of the one input
             if len(inputs) != len(names):
                 raise ValueError(
                     f"Model '{self.name}' expects {len(names)} input(s) {names}, received "

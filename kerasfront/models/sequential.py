@@ -51,7 +51,9 @@ class Sequential(Model):
         if self._input_tensor is None and not self._stack:
             batch_shape = getattr(layer, "_batch_input_shape", None)
             if batch_shape is not None:
-                self._input_tensor = Input(batch_shape=batch_shape, dtype=layer.dtype)
+                self._input_tensor = Input(
+                    batch_shape=batch_shape, dtype=layer.dtype, name=f"{layer.name}_input"
+                )
         self._stack.append(layer)
         if self._input_tensor is not None:
             self._wire([layer])
@@ -92,7 +94,8 @@ class Sequential(Model):
             return
         if input_shape is None:
             raise ValueError(f"Sequential model '{self.name}' needs an input_shape to build.")
-        self._input_tensor = Input(batch_shape=(None, *tuple(input_shape)[1:]))
+        name = f"{self._stack[0].name}_input" if self._stack else None
+        self._input_tensor = Input(batch_shape=(None, *tuple(input_shape)[1:]), name=name)
         self._layer_outputs = []
         if self._stack:
             self._wire(self._stack)

@@ -76,6 +76,8 @@ class Trainer:
             loss: a name, a function f(y_true, y_pred), or a list/dict with one per output.
             metrics: names ("accuracy"), functions or Metric objects; a list applies to
                 every output, a dict gives lists per output name.
+            weighted_metrics: like `metrics`, but weighted by `sample_weight` and
+                `class_weight` (plain `metrics` ignore those weights, as in Keras).
             loss_weights: a list or dict of factors for the outputs' losses.
             run_eagerly: skip the engine compilation (for debugging).
             jit_compile: XLA for TensorFlow, torch.compile for PyTorch (JAX always jits).
@@ -90,7 +92,9 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         output_names = self._output_names_for_compile()
         self._compiled_loss = CompiledLoss(loss, loss_weights, output_names)
-        self._compiled_metrics = CompiledMetrics(metrics, output_names, self._compiled_loss)
+        self._compiled_metrics = CompiledMetrics(
+            metrics, output_names, self._compiled_loss, weighted_metrics
+        )
         self._jit_compile = False if run_eagerly else jit_compile
         self.compiled = True
         self._reset_compiled_functions()
@@ -118,9 +122,12 @@ class Trainer:
         if x is None:
             raise ValueError(f"Model '{self.name}': x is required.")
         if getattr(self, "_graph", None) is None:
-            return [data_module.to_array(x, "Input")]
+            return [data_module.expand_1d(data_module.to_array(x, "Input"), 2)]
         flat = self.flatten_inputs(x)
-        arrays = [data_module.to_array(a, f"Input '{n}'") for a, n in zip(flat, self.input_names)]
+        arrays = [
+            data_module.expand_1d(data_module.to_array(a, f"Input '{n}'"), len(t.shape))
+            for a, n, t in zip(flat, self.input_names, self.inputs)
+        ]
         self.check_input_shapes(arrays)
         return arrays
 
@@ -153,10 +160,14 @@ class Trainer:
             ]
             weights = [sample_weight] * len(y_arrays)
         if class_weight is not None:
+            # Both given: each sample counts sample_weight * class_weight (as tf.keras 2).
             weights = [
-                data_module.class_weights_to_sample_weights(t, class_weight) for t in y_arrays
+                data_module.class_weights_to_sample_weights(t, class_weight)
+                * (1 if w is None else w)
+                for t, w in zip(y_arrays, weights)
             ]
         self._ensure_built(x_arrays)
+        y_arrays = self._compiled_loss.expand_targets(y_arrays, self._output_shapes())
         self._compiled_loss.check_targets(y_arrays, self._output_shapes())
         self._compiled_metrics.build([t.shape for t in y_arrays], self._output_shapes_or(y_arrays))
         return x_arrays, y_arrays, weights
@@ -261,7 +272,7 @@ class Trainer:
     def _batch_arguments(self, batch, n_inputs, n_outputs):
         if n_inputs is None:  # a Sequence: (x, y) or (x, y, sample_weight)
             x, y = batch[0], batch[1]
-            y_list = tree.flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
+            y_list = self._compiled_loss.expand_targets(self._target_list(y), self._output_shapes())
             sw = (
                 [batch[2]] * len(y_list)
                 if len(batch) > 2 and batch[2] is not None
@@ -273,11 +284,25 @@ class Trainer:
             return x, y_list, sw, np.float32(size)
         return self._step_arguments(batch, n_inputs, n_outputs)
 
+    def _target_list(self, y) -> list:
+        """Targets of one batch as a list in the order of the model's outputs."""
+        if isinstance(y, dict):
+            names = list(getattr(self, "output_names", None) or sorted(y))
+            missing = [name for name in names if name not in y]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}': missing targets for output(s) {missing}. Expected "
+                    f"keys {names}, received {sorted(y)}."
+                )
+            return [y[name] for name in names]
+        return tree.flatten(y) if isinstance(y, (list, tuple)) else [y]
+
     def _build_from_sequence(self, sequence):
         first = sequence[0]
         x_arrays = [data_module.to_array(a, "Input") for a in tree.flatten(first[0])]
-        y_arrays = [data_module.to_array(a, "Target") for a in tree.flatten(first[1])]
+        y_arrays = [data_module.to_array(a, "Target") for a in self._target_list(first[1])]
         self._ensure_built(x_arrays)
+        y_arrays = self._compiled_loss.expand_targets(y_arrays, self._output_shapes())
         self._compiled_loss.check_targets(y_arrays, self._output_shapes())
         self._compiled_metrics.build([t.shape for t in y_arrays], self._output_shapes_or(y_arrays))
 
