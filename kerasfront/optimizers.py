@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import config, ops
+from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import Variable, unique_name
 
 
@@ -153,7 +154,20 @@ class SGD(Optimizer):
             for g, w in zip(grads, variables):
                 w.assign(w.value - lr * g)
             return
-        for g, w, v in zip(grads, variables, self._slots["momentum"]):
+        velocities = self._slots["momentum"]
+        fused = getattr(ADAPTER, "sgd_momentum_update", None)
+        if fused is not None:
+            new_w, new_v = fused(
+                [w.value for w in variables],
+                grads,
+                [v.value for v in velocities],
+                lr,
+                self.momentum,
+                self.nesterov,
+            )
+            _assign_all(variables + velocities, new_w + new_v)
+            return
+        for g, w, v in zip(grads, variables, velocities):
             velocity = self.momentum * v.value - lr * g
             v.assign(velocity)
             if self.nesterov:
@@ -238,6 +252,21 @@ class Adam(Optimizer):
         alpha = (
             lr * ops.sqrt(1.0 - ops.power(self.beta_2, step)) / (1.0 - ops.power(self.beta_1, step))
         )
+        fused = getattr(ADAPTER, "adam_update", None)
+        if fused is not None and not self.amsgrad:
+            ms, vs = self._slots["m"], self._slots["v"]
+            new_w, new_m, new_v = fused(
+                [w.value for w in variables],
+                grads,
+                [m.value for m in ms],
+                [v.value for v in vs],
+                alpha,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+            )
+            _assign_all(variables + ms + vs, new_w + new_m + new_v)
+            return
         for index, (g, w) in enumerate(zip(grads, variables)):
             m, v = self._slots["m"][index], self._slots["v"][index]
             new_m = self.beta_1 * m.value + (1.0 - self.beta_1) * g
@@ -258,6 +287,11 @@ class Adam(Optimizer):
             "epsilon": self.epsilon,
             "amsgrad": self.amsgrad,
         }
+
+
+def _assign_all(variables, values) -> None:
+    for variable, value in zip(variables, values):
+        variable.assign(value)
 
 
 sgd, rmsprop, adam = SGD, RMSprop, Adam  # Keras 2 lower-case names

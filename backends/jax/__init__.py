@@ -66,7 +66,8 @@ def create_variable(value, trainable, name):
 
 
 def assign_variable(storage, value):
-    return jnp.asarray(value, dtype=storage.dtype)
+    # A copy: two variables must never share a buffer, since steps donate their state.
+    return jnp.array(value, dtype=storage.dtype, copy=True)
 
 
 def read_variable(storage):
@@ -95,9 +96,9 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     if jit_compile is False:
         compiled = pure_fn
     else:
-        # Donating the old state lets XLA update it in place; CPU buffers gain nothing.
-        donate = () if jax.default_backend() == "cpu" else (1,)
-        compiled = jax.jit(pure_fn, donate_argnums=donate)
+        # The old state is donated: XLA writes the new values into its buffers instead of
+        # allocating fresh ones every step. The old arrays are dead after the call.
+        compiled = jax.jit(pure_fn, donate_argnums=(1,))
 
     def run(*batch):
         new_values, outputs = compiled(

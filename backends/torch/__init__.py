@@ -16,8 +16,10 @@ from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
 from . import ops
+from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
 
 globals().update({name: getattr(ops, name) for name in OP_NAMES})
+affine = ops.affine
 
 NAME = "torch"
 SUPPORTS_TRAINING = True

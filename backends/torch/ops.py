@@ -264,6 +264,14 @@ def matmul(x, y):
     return torch.matmul(x, y)
 
 
+def affine(x, kernel, bias):
+    """x @ kernel + bias in one call: `addmm` for matrices (a single BLAS call with the
+    bias folded in, and a cheaper backward), matmul + add otherwise."""
+    if x.ndim == 2:
+        return torch.addmm(bias, x, kernel)
+    return torch.matmul(x, kernel) + bias
+
+
 def dot(x, y):
     if x.ndim == 0 or y.ndim == 0:
         return x * y

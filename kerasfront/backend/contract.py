@@ -99,6 +99,13 @@ INFRA_NAMES = (
     "SUPPORTS_TRAINING",  # False for the NumPy reference
 )
 
+# Optional fast paths an adapter may add; the frontend falls back to plain ops without them.
+OPTIONAL_NAMES = (
+    "affine",  # (x, kernel, bias) -> x @ kernel + bias, fused where the engine can
+    "adam_update",  # (variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon) -> (w, m, v)
+    "sgd_momentum_update",  # (variables, grads, velocities, lr, momentum, nesterov) -> (w, v)
+)
+
 
 def missing_names(adapter) -> list[str]:
     """Names of the contract that `adapter` does not provide."""

@@ -5,9 +5,18 @@ from __future__ import annotations
 import math
 
 from kerasfront import activations, config, initializers, ops, regularizers
+from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_spec import InputSpec
+
+
+def _matmul_plus_bias(x, kernel, bias):
+    return ops.matmul(x, kernel) + bias
+
+
+# The engine's fused x @ W + b where it has one (see contract.OPTIONAL_NAMES).
+_affine = getattr(ADAPTER, "affine", _matmul_plus_bias)
 
 
 def _positive_int(layer_name: str, argument: str, value) -> int:
@@ -84,9 +93,10 @@ class Dense(Layer):
         super().build(input_shape)
 
     def call(self, inputs):
-        outputs = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            outputs = outputs + self.bias
+            outputs = _affine(inputs, self.kernel, self.bias)
+        else:
+            outputs = ops.matmul(inputs, self.kernel)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):

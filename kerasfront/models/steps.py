@@ -31,8 +31,13 @@ def _forward_and_loss(model, x, y, sample_weights, training):
     return total, outputs, per_output
 
 
+def _batch_size(x) -> int:
+    # Steps are traced per batch shape on every engine, so this is a plain int.
+    return ADAPTER.shape(tree.flatten(x)[0])[0]
+
+
 def make_train_step(model, jit_compile):
-    """A compiled `run(x, y, sample_weights, batch_size)` that updates the model's state."""
+    """A compiled `run(x, y, sample_weights)` that updates the model's state."""
     trainable = model.trainable_weights
     compiled = model._compiled_metrics
     model.optimizer.build(trainable)
@@ -56,7 +61,7 @@ def make_train_step(model, jit_compile):
 
     gradient_fn = ADAPTER.value_and_grad(loss_fn)
 
-    def step(read_only, values, x, y, sample_weights, batch_size):
+    def step(read_only, values, x, y, sample_weights):
         trainable_values, other_values = values[:count], values[count:]
         (total, (outputs, per_output, other_values)), grads = gradient_fn(
             trainable_values, other_values, x, y, sample_weights
@@ -65,7 +70,7 @@ def make_train_step(model, jit_compile):
         mapping.update(zip(others, other_values))
         with StatelessScope(mapping) as scope:
             model.optimizer.apply(grads, trainable)
-            compiled.update(total, per_output, y, outputs, sample_weights, batch_size)
+            compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in state]
         return new_values, ()
 
@@ -73,17 +78,17 @@ def make_train_step(model, jit_compile):
 
 
 def make_test_step(model, jit_compile):
-    """A compiled `run(x, y, sample_weights, batch_size)` that updates only the metrics."""
+    """A compiled `run(x, y, sample_weights)` that updates only the metrics."""
     compiled = model._compiled_metrics
     read_only = tree.unique_objects(model.weights + model.random_state_variables)
     updated = compiled.variables
 
-    def step(read_values, values, x, y, sample_weights, batch_size):
+    def step(read_values, values, x, y, sample_weights):
         mapping = dict(zip(read_only, read_values))
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
             total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, False)
-            compiled.update(total, per_output, y, outputs, sample_weights, batch_size)
+            compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in updated]
         return new_values, ()
 

@@ -187,9 +187,7 @@ class Trainer:
         return (x[0] if n_inputs == 1 else x), y, sw
 
     def _step_arguments(self, batch, n_inputs, n_outputs):
-        x, y, sw = self._split_batch(batch, n_inputs, n_outputs)
-        size = ADAPTER.shape(tree.flatten(x)[0])[0]
-        return x, y, sw, np.float32(size)
+        return self._split_batch(batch, n_inputs, n_outputs)
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(
@@ -280,8 +278,7 @@ class Trainer:
             )
             if getattr(self, "_graph", None) is not None and isinstance(x, dict):
                 x = self.flatten_inputs(x)
-            size = ADAPTER.shape(tree.flatten(x)[0])[0]
-            return x, y_list, sw, np.float32(size)
+            return x, y_list, sw
         return self._step_arguments(batch, n_inputs, n_outputs)
 
     def _target_list(self, y) -> list:
