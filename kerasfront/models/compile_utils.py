@@ -89,7 +89,9 @@ class CompiledLoss:
         ):
             if fn is None or shape is None:
                 continue
-            loss_name = losses_module.canonical_name(fn) or getattr(fn, "__name__", "loss")
+            loss_name = losses_module.canonical_name(fn)
+            if loss_name is None:
+                continue  # a user's loss may take targets of any shape it likes
             expected_rank = len(shape)
             if loss_name == "sparse_categorical_crossentropy":
                 if not (

@@ -888,3 +888,19 @@ def test_early_stopping_restores_best_weights():
     assert len(history.history["loss"]) == 2
     for restored, expected in zip(model.get_weights(), best):
         np.testing.assert_allclose(restored, expected, rtol=1e-6)
+
+
+def test_user_loss_may_take_targets_of_another_shape():
+    # Only built-in losses have their targets checked against the output shape.
+    def first_column_mse(y_true, y_pred):
+        return K.mean(K.square(y_pred[:, 0] - y_true))
+
+    rng = np.random.default_rng(3)
+    x = rng.random((16, 4)).astype("float32")
+    y = rng.random(16).astype("float32")
+    model = keras.Sequential([layers.Dense(3, input_dim=4)])
+    model.compile(optimizer="sgd", loss=first_column_mse)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    predictions = model.predict(x)
+    expected = np.mean((predictions[:, 0] - y) ** 2)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=16, verbose=0), expected, rtol=1e-5)
