@@ -92,10 +92,18 @@ INFRA_NAMES = (
     "create_variable",  # (numpy value, trainable, name) -> engine storage
     "assign_variable",  # (storage, value) -> storage (new object where the engine is functional)
     "read_variable",  # (storage) -> tensor usable in ops
-    "compute_output_spec",  # (fn, specs, variables) -> nested specs; see kerasfront.backend.tracing
-    "value_and_grad",  # (fn) -> g; g(values, *args) = ((value, aux), grads); fn(values, *args) -> (value, aux)
-    "compile_state_step",  # (pure_fn, variables, jit_compile) -> run(*batch); see Trainer
-    "compile_function",  # (fn, jit_compile) -> compiled fn of tensors to tensors
+    # (fn, specs, variables) -> specs of fn(inputs) for inputs of `specs` (tracing.Spec
+    # structures; None for unknown dims), without computing anything where possible.
+    "compute_output_spec",
+    # (fn) -> g; g(values, *args) = ((value, aux), grads of value w.r.t. values), where
+    # fn(values, *args) -> (value, aux).
+    "value_and_grad",
+    # (pure_fn, read_only, updated, jit_compile) -> run(*batch). pure_fn(read_values,
+    # updated_values, *batch) -> (new_updated_values, outputs); run reads the variables'
+    # storage, calls the compiled pure_fn and stores the new values in `updated`.
+    "compile_state_step",
+    # (pure_fn, variables, jit_compile) -> run(*args) = pure_fn(values, *args), compiled.
+    "compile_function",
     "SUPPORTS_TRAINING",  # False for the NumPy reference
 )
 
