@@ -218,12 +218,7 @@ class Layer:
             else [KerasTensor(shape, self.dtype) for shape in input_shape]
         )
         self._maybe_build(input_shape)
-        specs = self.compute_output_spec(inputs)
-        return (
-            tree.map_structure(lambda spec: spec.shape, specs)
-            if not isinstance(specs, Spec)
-            else specs.shape
-        )
+        return tree.map_structure(lambda spec: spec.shape, self.compute_output_spec(inputs))
 
     # ---- weights -------------------------------------------------------------------------
     def add_weight(
