@@ -42,19 +42,25 @@ def expand_1d(array: np.ndarray, rank: int) -> np.ndarray:
     return array.reshape(-1, 1) if array.ndim == 1 and rank == 2 else array
 
 
+def select_by_name(data: dict, names: list, model_name: str, what: str) -> list:
+    """`data[name]` for each name, in order; raises naming every missing key."""
+    missing = [name for name in names if name not in data]
+    if missing:
+        raise ValueError(
+            f"Model '{model_name}': missing {what} for {missing}. Expected keys {names}, "
+            f"received {sorted(data)}."
+        )
+    return [data[name] for name in names]
+
+
 def flatten_targets(model, y) -> list | None:
     """Targets as a list aligned with the model's outputs (array, list or dict by name)."""
     if y is None:
         return None
     names = list(getattr(model, "output_names", None) or ["output"])
     if isinstance(y, dict):
-        missing = [name for name in names if name not in y]
-        if missing:
-            raise ValueError(
-                f"Model '{model.name}': missing targets for output(s) {missing}. Expected keys "
-                f"{names}, received {sorted(y)}."
-            )
-        return [to_array(y[name], f"Target '{name}'") for name in names]
+        targets = select_by_name(y, names, model.name, "targets of output(s)")
+        return [to_array(t, f"Target '{name}'") for t, name in zip(targets, names)]
     if isinstance(y, (list, tuple)) and len(names) > 1:
         if len(y) != len(names):
             raise ValueError(

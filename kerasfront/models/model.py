@@ -8,6 +8,7 @@ import numpy as np
 from kerasfront import tree
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_layer import InputLayer
+from kerasfront.models.data import select_by_name
 from kerasfront.models.functional import Graph
 from kerasfront.models.summary import print_summary
 from kerasfront.models.trainer import Trainer
@@ -94,13 +95,7 @@ class Model(Trainer, Layer):
         the order of `model.inputs`; raises a clear error when something is missing."""
         names = self.input_names
         if isinstance(inputs, dict):
-            missing = [name for name in names if name not in inputs]
-            if missing:
-                raise ValueError(
-                    f"Model '{self.name}': missing data for input(s) {missing}. Expected keys "
-                    f"{names}, received {sorted(inputs)}."
-                )
-            return [inputs[name] for name in names]
+            return select_by_name(inputs, names, self.name, "data for input(s)")
         if isinstance(inputs, (list, tuple)):
             if len(names) == 1 and not any(hasattr(item, "shape") for item in inputs):
                 return [inputs]  # nested lists of numbers: the data of the one input

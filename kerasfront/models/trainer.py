@@ -285,13 +285,7 @@ class Trainer:
         """Targets of one batch as a list in the order of the model's outputs."""
         if isinstance(y, dict):
             names = list(getattr(self, "output_names", None) or sorted(y))
-            missing = [name for name in names if name not in y]
-            if missing:
-                raise ValueError(
-                    f"Model '{self.name}': missing targets for output(s) {missing}. Expected "
-                    f"keys {names}, received {sorted(y)}."
-                )
-            return [y[name] for name in names]
+            return data_module.select_by_name(y, names, self.name, "targets of output(s)")
         return tree.flatten(y) if isinstance(y, (list, tuple)) else [y]
 
     def _build_from_sequence(self, sequence):
