@@ -47,7 +47,7 @@ def select_by_name(data: dict, names: list, model_name: str, what: str) -> list:
     missing = [name for name in names if name not in data]
     if missing:
         raise ValueError(
-            f"Model '{model_name}': missing {what} for {missing}. Expected keys {names}, "
+            f"Model '{model_name}': missing {what} {missing}. Expected keys {names}, "
             f"received {sorted(data)}."
         )
     return [data[name] for name in names]
@@ -59,7 +59,7 @@ def flatten_targets(model, y) -> list | None:
         return None
     names = list(getattr(model, "output_names", None) or ["output"])
     if isinstance(y, dict):
-        targets = select_by_name(y, names, model.name, "targets of output(s)")
+        targets = select_by_name(y, names, model.name, "targets for output(s)")
         return [to_array(t, f"Target '{name}'") for t, name in zip(targets, names)]
     if isinstance(y, (list, tuple)) and len(names) > 1:
         if len(y) != len(names):

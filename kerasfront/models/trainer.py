@@ -285,7 +285,7 @@ class Trainer:
         """Targets of one batch as a list in the order of the model's outputs."""
         if isinstance(y, dict):
             names = list(getattr(self, "output_names", None) or sorted(y))
-            return data_module.select_by_name(y, names, self.name, "targets of output(s)")
+            return data_module.select_by_name(y, names, self.name, "targets for output(s)")
         return tree.flatten(y) if isinstance(y, (list, tuple)) else [y]
 
     def _build_from_sequence(self, sequence):
