@@ -3,7 +3,20 @@ reduced); the training loop averages them over the batch, with sample weights.""
 
 from __future__ import annotations
 
+import functools
+
 from kerasfront import config, ops
+
+
+def _targets_as_predictions(loss):
+    """Casts `y_true` to the dtype of `y_pred` first: integer labels (0/1, one-hot) meet
+    float predictions, as they did in Keras 2 where targets were floatx placeholders."""
+
+    @functools.wraps(loss)
+    def wrapped(y_true, y_pred, *args, **kwargs):
+        return loss(ops.cast(y_true, ops.dtype(y_pred)), y_pred, *args, **kwargs)
+
+    return wrapped
 
 
 def _clip_probabilities(y_pred):
@@ -11,49 +24,59 @@ def _clip_probabilities(y_pred):
     return ops.clip(y_pred, eps, 1.0 - eps)
 
 
+@_targets_as_predictions
 def mean_squared_error(y_true, y_pred):
     return ops.mean(ops.square(y_pred - y_true), axis=-1)
 
 
+@_targets_as_predictions
 def mean_absolute_error(y_true, y_pred):
     return ops.mean(ops.abs(y_pred - y_true), axis=-1)
 
 
+@_targets_as_predictions
 def mean_absolute_percentage_error(y_true, y_pred):
     scale = ops.maximum(ops.abs(y_true), config.epsilon())
     return 100.0 * ops.mean(ops.abs((y_true - y_pred) / scale), axis=-1)
 
 
+@_targets_as_predictions
 def mean_squared_logarithmic_error(y_true, y_pred):
     first = ops.log(ops.maximum(y_pred, config.epsilon()) + 1.0)
     second = ops.log(ops.maximum(y_true, config.epsilon()) + 1.0)
     return ops.mean(ops.square(first - second), axis=-1)
 
 
+@_targets_as_predictions
 def hinge(y_true, y_pred):
     return ops.mean(ops.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
+@_targets_as_predictions
 def squared_hinge(y_true, y_pred):
     return ops.mean(ops.square(ops.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
+@_targets_as_predictions
 def logcosh(y_true, y_pred):
     x = y_pred - y_true
     # log(cosh(x)) = x + softplus(-2x) - log(2), stable for large |x|
     return ops.mean(x + ops.softplus(-2.0 * x) - 0.6931471805599453, axis=-1)
 
 
+@_targets_as_predictions
 def kullback_leibler_divergence(y_true, y_pred):
     y_true = _clip_probabilities(y_true)
     y_pred = _clip_probabilities(y_pred)
     return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
 
 
+@_targets_as_predictions
 def poisson(y_true, y_pred):
     return ops.mean(y_pred - y_true * ops.log(y_pred + config.epsilon()), axis=-1)
 
 
+@_targets_as_predictions
 def binary_crossentropy(y_true, y_pred, from_logits=False):
     """Mean over the last axis of -(t log p + (1 - t) log(1 - p)), p clipped to
     [epsilon, 1 - epsilon] as in Keras."""
@@ -68,6 +91,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
     return ops.mean(per_element, axis=-1)
 
 
+@_targets_as_predictions
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
     """-sum(t log p) over the last axis; probabilities are renormalised and clipped."""
     if from_logits:
@@ -89,6 +113,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return -ops.squeeze(picked, -1)
 
 
+@_targets_as_predictions
 def cosine_proximity(y_true, y_pred):
     def unit(x):
         return x / ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12))

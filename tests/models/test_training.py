@@ -904,3 +904,22 @@ def test_user_loss_may_take_targets_of_another_shape():
     predictions = model.predict(x)
     expected = np.mean((predictions[:, 0] - y) ** 2)
     np.testing.assert_allclose(model.evaluate(x, y, batch_size=16, verbose=0), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "mse", "categorical_crossentropy"])
+def test_integer_targets_train_like_float_targets(loss):
+    # The Keras docs' own example feeds np.random.randint labels to binary_crossentropy.
+    rng = np.random.default_rng(5)
+    x = rng.random((32, 6)).astype("float32")
+    units, activation = (1, "sigmoid") if loss != "categorical_crossentropy" else (3, "softmax")
+    labels = (
+        rng.integers(0, 2, size=(32, 1))
+        if units == 1
+        else np.eye(3, dtype="int64")[rng.integers(0, 3, size=32)]
+    )
+    model = keras.Sequential([layers.Dense(units, activation=activation, input_dim=6)])
+    model.compile(optimizer="sgd", loss=loss)
+    model.fit(x, labels, batch_size=16, epochs=1, verbose=0)
+    from_ints = model.evaluate(x, labels, verbose=0)
+    from_floats = model.evaluate(x, labels.astype("float32"), verbose=0)
+    np.testing.assert_allclose(from_ints, from_floats, rtol=1e-6)
