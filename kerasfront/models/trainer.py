@@ -18,6 +18,7 @@ from kerasfront.backend.scope import StatelessScope
 from kerasfront.models import data as data_module
 from kerasfront.models import steps as step_builders
 from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics
+from kerasfront.utils.progbar import Progbar
 
 
 class LazyLogs(Mapping):
@@ -133,7 +134,7 @@ class Trainer:
 
     def _ensure_built(self, x_arrays) -> None:
         """Creates the weights of a model built from data, outside any compiled step."""
-        if getattr(self, "_graph", None) is not None and self.built:
+        if self.built:
             return
         sample = [ADAPTER.convert_to_tensor(a[:1]) for a in x_arrays]
         with StatelessScope():
@@ -185,9 +186,6 @@ class Trainer:
         y = batch[n_inputs : n_inputs + n_outputs]
         sw = batch[n_inputs + n_outputs :] or [None] * n_outputs
         return (x[0] if n_inputs == 1 else x), y, sw
-
-    def _step_arguments(self, batch, n_inputs, n_outputs):
-        return self._split_batch(batch, n_inputs, n_outputs)
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(
@@ -258,7 +256,11 @@ class Trainer:
             train.on_epoch_end()
             logs = compiled.results()
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_data(validation_data, validation_batch_size or batch_size)
+                val_logs = self._evaluate_data(
+                    validation_data,
+                    validation_batch_size or batch_size,
+                    steps_limit=validation_steps,
+                )
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})
             callback_list.call("on_epoch_end", epoch, logs)
             if self.stop_training:
@@ -279,7 +281,7 @@ class Trainer:
             if getattr(self, "_graph", None) is not None and isinstance(x, dict):
                 x = self.flatten_inputs(x)
             return x, y_list, sw
-        return self._step_arguments(batch, n_inputs, n_outputs)
+        return self._split_batch(batch, n_inputs, n_outputs)
 
     def _target_list(self, y) -> list:
         """Targets of one batch as a list in the order of the model's outputs."""
@@ -319,11 +321,7 @@ class Trainer:
             self._test_step = step_builders.make_test_step(self, self._jit_compile)
         compiled = self._compiled_metrics
         compiled.reset()
-        progbar = None
-        if verbose:
-            from kerasfront.utils.progbar import Progbar
-
-            progbar = Progbar(len(batches), verbose=verbose)
+        progbar = Progbar(len(batches), verbose=verbose) if verbose else None
         for index, batch in enumerate(batches.epoch()):
             if steps_limit is not None and index >= steps_limit:
                 break
@@ -394,7 +392,7 @@ class Trainer:
             self._compiled_metrics.reset()
         weights = [w for w in weights if w is not None]
         batch = [ADAPTER.convert_to_tensor(a) for a in x_arrays + y_arrays + weights]
-        self._train_step(*self._step_arguments(batch, len(x_arrays), len(y_arrays)))
+        self._train_step(*self._split_batch(batch, len(x_arrays), len(y_arrays)))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True, return_dict=False):
@@ -407,7 +405,7 @@ class Trainer:
             self._compiled_metrics.reset()
         weights = [w for w in weights if w is not None]
         batch = [ADAPTER.convert_to_tensor(a) for a in x_arrays + y_arrays + weights]
-        self._test_step(*self._step_arguments(batch, len(x_arrays), len(y_arrays)))
+        self._test_step(*self._split_batch(batch, len(x_arrays), len(y_arrays)))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def predict_on_batch(self, x):

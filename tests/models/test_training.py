@@ -923,3 +923,24 @@ def test_integer_targets_train_like_float_targets(loss):
     from_ints = model.evaluate(x, labels, verbose=0)
     from_floats = model.evaluate(x, labels.astype("float32"), verbose=0)
     np.testing.assert_allclose(from_ints, from_floats, rtol=1e-6)
+
+
+def test_validation_steps_limits_the_validation_batches():
+    rng = np.random.default_rng(9)
+    x, y = rng.random((40, 3)).astype("float32"), rng.random((40, 1)).astype("float32")
+    model = keras.Sequential([layers.Dense(1, input_dim=3)])
+    model.compile(optimizer="sgd", loss="mse")
+    val_x, val_y = x[:20], np.concatenate([y[:10], y[10:20] + 100.0])
+    history = model.fit(
+        x,
+        y,
+        batch_size=10,
+        epochs=1,
+        verbose=0,
+        validation_data=(val_x, val_y),
+        validation_batch_size=10,
+        validation_steps=1,
+    )
+    # Only the first validation batch (the unshifted targets) was evaluated.
+    expected = model.evaluate(val_x[:10], val_y[:10], verbose=0)
+    np.testing.assert_allclose(history.history["val_loss"][0], expected, rtol=1e-5)
