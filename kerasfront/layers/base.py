@@ -107,9 +107,12 @@ class Layer:
             return
         if isinstance(value, SeedGenerator) and "_seed_generators" in self.__dict__:
             self._seed_generators.append(value)
-        if isinstance(value, Layer) and "_sublayers" in self.__dict__:
-            if value not in self._sublayers and value is not self:
-                self._sublayers.append(value)
+        if "_sublayers" in self.__dict__:
+            # A layer, or a list/tuple of layers (e.g. `self.blocks = [Dense(8), Dense(8)]`).
+            candidates = value if isinstance(value, (list, tuple)) else [value]
+            for item in candidates:
+                if isinstance(item, Layer) and item is not self and item not in self._sublayers:
+                    self._sublayers.append(item)
         if attributes is not None:
             attributes.pop(name, None)
         object.__setattr__(self, name, value)

@@ -334,3 +334,22 @@ def test_unknown_constructor_arguments_raise_type_error(factory):
 def test_unknown_argument_error_names_the_argument():
     with pytest.raises(TypeError, match="unitz"):
         layers.Dense(2, unitz=3)
+
+
+def test_layers_in_a_list_attribute_are_tracked():
+    class Stack(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)]
+
+        def call(self, inputs):
+            for block in self.blocks:
+                inputs = block(inputs)
+            return inputs
+
+    model = Stack()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(1).random((8, 3)).astype("float32")
+    model.fit(x, np.zeros((8, 2), "float32"), epochs=1, verbose=0)
+    assert len(model.trainable_weights) == 4
+    assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
