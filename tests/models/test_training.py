@@ -944,3 +944,19 @@ def test_validation_steps_limits_the_validation_batches():
     # Only the first validation batch (the unshifted targets) was evaluated.
     expected = model.evaluate(val_x[:10], val_y[:10], verbose=0)
     np.testing.assert_allclose(history.history["val_loss"][0], expected, rtol=1e-5)
+
+
+@pytest.mark.skipif(
+    K.backend() == "torch", reason="torch.compile takes ~20 s to compile; checked by hand"
+)
+def test_jit_compile_gives_the_same_losses():
+    rng = np.random.default_rng(4)
+    x, y = rng.random((32, 5)).astype("float32"), rng.random((32, 1)).astype("float32")
+    histories = []
+    for jit_compile in (None, True):
+        set_random_seed(0)
+        model = keras.Sequential([layers.Dense(8, activation="tanh", input_dim=5), layers.Dense(1)])
+        model.compile(optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+        histories.append(history.history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
