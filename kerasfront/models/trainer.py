@@ -178,8 +178,14 @@ class Trainer:
         return [s if s is not None else t.shape for s, t in zip(shapes, y_arrays)]
 
     def _batches(self, x_arrays, y_arrays, weights, batch_size, shuffle):
-        arrays = x_arrays + y_arrays + weights
+        # Weights are present for every output or for none; only present ones are batched.
+        arrays = x_arrays + y_arrays + [w for w in weights if w is not None]
         return data_module.ArrayBatches(arrays, batch_size or 32, shuffle)
+
+    def _whole_batch(self, x_arrays, y_arrays, weights):
+        """The arrays as one batch of tensors, in the form the steps take."""
+        only = self._batches(x_arrays, y_arrays, weights, len(x_arrays[0]), False)
+        return self._split_batch(next(only.epoch()), len(x_arrays), len(y_arrays))
 
     def _split_batch(self, batch, n_inputs, n_outputs):
         x = batch[:n_inputs]
@@ -225,7 +231,6 @@ class Trainer:
                 (x_arrays, y_arrays, weights), validation_data = data_module.split_validation(
                     x_arrays, y_arrays, weights, validation_split
                 )
-            weights = [w for w in weights if w is not None]
             train = self._batches(x_arrays, y_arrays, weights, batch_size, shuffle)
             n_inputs, n_outputs = len(x_arrays), len(y_arrays)
         if self._train_step is None:
@@ -314,7 +319,6 @@ class Trainer:
                 )
             sw = data[2] if len(data) == 3 else sample_weight
             x_arrays, y_arrays, weights = self._prepare(data[0], data[1], sw)
-            weights = [w for w in weights if w is not None]
             batches = self._batches(x_arrays, y_arrays, weights, batch_size, False)
             n_inputs, n_outputs = len(x_arrays), len(y_arrays)
         if self._test_step is None:
@@ -390,9 +394,7 @@ class Trainer:
             self._train_step = step_builders.make_train_step(self, self._jit_compile)
         if reset_metrics:
             self._compiled_metrics.reset()
-        weights = [w for w in weights if w is not None]
-        batch = [ADAPTER.convert_to_tensor(a) for a in x_arrays + y_arrays + weights]
-        self._train_step(*self._split_batch(batch, len(x_arrays), len(y_arrays)))
+        self._train_step(*self._whole_batch(x_arrays, y_arrays, weights))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True, return_dict=False):
@@ -403,9 +405,7 @@ class Trainer:
             self._test_step = step_builders.make_test_step(self, self._jit_compile)
         if reset_metrics:
             self._compiled_metrics.reset()
-        weights = [w for w in weights if w is not None]
-        batch = [ADAPTER.convert_to_tensor(a) for a in x_arrays + y_arrays + weights]
-        self._test_step(*self._split_batch(batch, len(x_arrays), len(y_arrays)))
+        self._test_step(*self._whole_batch(x_arrays, y_arrays, weights))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def predict_on_batch(self, x):
