@@ -3,6 +3,8 @@ function forms (`add([x1, x2])`, `concatenate([x1, x2])`)."""
 
 from __future__ import annotations
 
+import functools
+
 from kerasfront import ops
 from kerasfront.layers.base import Layer
 
@@ -46,8 +48,13 @@ class _Merge(Layer):
             for i in range(len(first))
         )
 
-    def _merge(self, inputs):
+    @staticmethod
+    def _combine(x, y):
+        """How two inputs merge; the inputs are folded with it left to right."""
         raise NotImplementedError
+
+    def _merge(self, inputs):
+        return functools.reduce(self._combine, inputs)
 
     def call(self, inputs):
         return self._merge(list(inputs))
@@ -56,11 +63,7 @@ class _Merge(Layer):
 class Add(_Merge):
     """The elementwise sum of the inputs."""
 
-    def _merge(self, inputs):
-        total = inputs[0]
-        for x in inputs[1:]:
-            total = total + x
-        return total
+    _combine = staticmethod(ops.add)
 
 
 class Subtract(_Merge):
@@ -73,45 +76,34 @@ class Subtract(_Merge):
             )
         super().build(input_shape)
 
-    def _merge(self, inputs):
-        return inputs[0] - inputs[1]
+    _combine = staticmethod(ops.subtract)
 
 
 class Multiply(_Merge):
     """The elementwise product of the inputs."""
 
-    def _merge(self, inputs):
-        product = inputs[0]
-        for x in inputs[1:]:
-            product = product * x
-        return product
+    _combine = staticmethod(ops.multiply)
 
 
 class Average(_Merge):
     """The elementwise mean of the inputs."""
 
+    _combine = staticmethod(ops.add)
+
     def _merge(self, inputs):
-        return Add._merge(self, inputs) / float(len(inputs))
+        return super()._merge(inputs) / float(len(inputs))
 
 
 class Maximum(_Merge):
     """The elementwise maximum of the inputs."""
 
-    def _merge(self, inputs):
-        result = inputs[0]
-        for x in inputs[1:]:
-            result = ops.maximum(result, x)
-        return result
+    _combine = staticmethod(ops.maximum)
 
 
 class Minimum(_Merge):
     """The elementwise minimum of the inputs."""
 
-    def _merge(self, inputs):
-        result = inputs[0]
-        for x in inputs[1:]:
-            result = ops.minimum(result, x)
-        return result
+    _combine = staticmethod(ops.minimum)
 
 
 class Concatenate(_Merge):
