@@ -14,7 +14,7 @@ from kerasfront import config
 from kerasfront import ops as _ops
 from kerasfront.backend import registry
 from kerasfront.backend.scope import StatelessScope  # noqa: F401
-from kerasfront.backend.variables import SeedGenerator, Variable  # noqa: F401
+from kerasfront.backend.variables import SeedGenerator, Variable, unwrap  # noqa: F401
 from kerasfront.config import (  # noqa: F401
     epsilon,
     floatx,
@@ -27,18 +27,12 @@ from kerasfront.config import (  # noqa: F401
 _adapter = registry.ADAPTER
 
 
-def _value(x):
-    if isinstance(x, (list, tuple)):
-        return type(x)(_value(item) for item in x)
-    return x.value if isinstance(x, Variable) else x
-
-
 def _accepting_variables(op):
     """The op, taking `Variable`s where it takes tensors (custom Keras code passes
     weights, e.g. `K.sum(K.square(layer.kernel))` in a regularizer)."""
 
     def run(*args, **kwargs):
-        return op(*(_value(a) for a in args), **kwargs)
+        return op(*(unwrap(a) for a in args), **kwargs)
 
     run.__name__ = run.__qualname__ = op.__name__ if hasattr(op, "__name__") else "op"
     run.__doc__ = getattr(op, "__doc__", None)
@@ -73,7 +67,7 @@ def ndim(x) -> int:
 
 
 def dtype(x) -> str:
-    return x.dtype if isinstance(x, Variable) else _ops.dtype(_value(x))
+    return x.dtype if isinstance(x, Variable) else _ops.dtype(unwrap(x))
 
 
 def count_params(x) -> int:
@@ -111,7 +105,7 @@ def cast_to_floatx(x):
 
 def get_value(x) -> np.ndarray:
     """The value of a variable or tensor as a NumPy array."""
-    return _ops.convert_to_numpy(_value(x))
+    return _ops.convert_to_numpy(unwrap(x))
 
 
 def batch_get_value(tensors) -> list:
@@ -131,71 +125,71 @@ eval = get_value
 
 
 def mean(x, axis=None, keepdims=False):
-    return _ops.mean(_value(x), axis=axis, keepdims=keepdims)
+    return _ops.mean(unwrap(x), axis=axis, keepdims=keepdims)
 
 
 def sqrt(x):
     # Keras's sqrt clips negatives to zero first instead of returning NaN.
-    x = _value(x)
+    x = unwrap(x)
     return _ops.sqrt(_ops.maximum(x, 0.0))
 
 
 def clip(x, min_value, max_value):
     if max_value is not None and min_value is not None and max_value < min_value:
         max_value = min_value
-    return _ops.clip(_value(x), min_value, max_value)
+    return _ops.clip(unwrap(x), min_value, max_value)
 
 
 def concatenate(tensors, axis=-1):
-    return _ops.concatenate([_value(t) for t in tensors], axis=axis)
+    return _ops.concatenate([unwrap(t) for t in tensors], axis=axis)
 
 
 def reshape(x, shape):
-    return _ops.reshape(_value(x), shape)
+    return _ops.reshape(unwrap(x), shape)
 
 
 def transpose(x):
     """Reverses the axes (Keras 2's `K.transpose` takes no permutation)."""
-    return _ops.transpose(_value(x))
+    return _ops.transpose(unwrap(x))
 
 
 def permute_dimensions(x, pattern):
-    return _ops.transpose(_value(x), tuple(pattern))
+    return _ops.transpose(unwrap(x), tuple(pattern))
 
 
 def expand_dims(x, axis=-1):
-    return _ops.expand_dims(_value(x), axis)
+    return _ops.expand_dims(unwrap(x), axis)
 
 
 def squeeze(x, axis):
-    return _ops.squeeze(_value(x), axis)
+    return _ops.squeeze(unwrap(x), axis)
 
 
 def flatten(x):
-    return _ops.reshape(_value(x), (-1,))
+    return _ops.reshape(unwrap(x), (-1,))
 
 
 def batch_flatten(x):
-    x = _value(x)
+    x = unwrap(x)
     return _ops.reshape(x, (-1, int(np.prod(_ops.shape(x)[1:]))))
 
 
 def softmax(x, axis=-1):
-    return _ops.softmax(_value(x), axis=axis)
+    return _ops.softmax(unwrap(x), axis=axis)
 
 
 def sigmoid(x):
-    return _ops.sigmoid(_value(x))
+    return _ops.sigmoid(unwrap(x))
 
 
 def hard_sigmoid(x):
     """Keras 2's piecewise-linear sigmoid: clip(0.2 x + 0.5, 0, 1)."""
-    return _ops.clip(0.2 * _value(x) + 0.5, 0.0, 1.0)
+    return _ops.clip(0.2 * unwrap(x) + 0.5, 0.0, 1.0)
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """max(x, 0), with Keras's leak `alpha`, cap `max_value` and `threshold`."""
-    x = _value(x)
+    x = unwrap(x)
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return _ops.relu(x)
     above = _ops.greater(x, threshold)
@@ -206,20 +200,20 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def elu(x, alpha=1.0):
-    return _ops.elu(_value(x), alpha)
+    return _ops.elu(unwrap(x), alpha)
 
 
 def softplus(x):
-    return _ops.softplus(_value(x))
+    return _ops.softplus(unwrap(x))
 
 
 def softsign(x):
-    x = _value(x)
+    x = unwrap(x)
     return x / (_ops.abs(x) + 1.0)
 
 
 def pow(x, a):
-    return _ops.power(_value(x), a)
+    return _ops.power(unwrap(x), a)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):

@@ -96,46 +96,49 @@ class Variable:
 
     # Arithmetic reads the value, so `variable * 2` works as it does on the engine's own.
     def __add__(self, other):
-        return self.value + _unwrap(other)
+        return self.value + unwrap(other)
 
     def __radd__(self, other):
-        return _unwrap(other) + self.value
+        return unwrap(other) + self.value
 
     def __sub__(self, other):
-        return self.value - _unwrap(other)
+        return self.value - unwrap(other)
 
     def __rsub__(self, other):
-        return _unwrap(other) - self.value
+        return unwrap(other) - self.value
 
     def __mul__(self, other):
-        return self.value * _unwrap(other)
+        return self.value * unwrap(other)
 
     def __rmul__(self, other):
-        return _unwrap(other) * self.value
+        return unwrap(other) * self.value
 
     def __truediv__(self, other):
-        return self.value / _unwrap(other)
+        return self.value / unwrap(other)
 
     def __rtruediv__(self, other):
-        return _unwrap(other) / self.value
+        return unwrap(other) / self.value
 
     def __neg__(self):
         return -self.value
 
     def __pow__(self, other):
-        return self.value ** _unwrap(other)
+        return self.value ** unwrap(other)
 
     def __matmul__(self, other):
-        return self.value @ _unwrap(other)
+        return self.value @ unwrap(other)
 
     def __rmatmul__(self, other):
-        return _unwrap(other) @ self.value
+        return unwrap(other) @ self.value
 
     def __getitem__(self, index):
         return self.value[index]
 
 
-def _unwrap(value):
+def unwrap(value):
+    """The current value of a Variable (also inside lists and tuples); others as they are."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(unwrap(item) for item in value)
     return value.value if isinstance(value, Variable) else value
 
 
