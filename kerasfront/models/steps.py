@@ -51,9 +51,7 @@ def make_train_step(model, jit_compile):
     count = len(trainable)
 
     def loss_fn(trainable_values, other_values, x, y, sample_weights):
-        mapping = dict(zip(trainable, trainable_values))
-        mapping.update(zip(others, other_values))
-        with StatelessScope(mapping) as scope:
+        with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
             total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, True)
             # Non-trainable state changed by the forward pass (seeds, running statistics).
             updated_others = [scope.values[v] for v in others]
@@ -66,9 +64,7 @@ def make_train_step(model, jit_compile):
         (total, (outputs, per_output, other_values)), grads = gradient_fn(
             trainable_values, other_values, x, y, sample_weights
         )
-        mapping = dict(zip(trainable, trainable_values))
-        mapping.update(zip(others, other_values))
-        with StatelessScope(mapping) as scope:
+        with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
             model.optimizer.apply(grads, trainable)
             compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in state]
