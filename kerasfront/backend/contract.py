@@ -43,6 +43,8 @@ SHAPE_OPS = (
     "take_along_axis",
     "one_hot",
     "broadcast_to",
+    "repeat",  # (x, repeats: int, axis) -> NumPy's repeat with one count for every element
+    "pad",  # (x, pad_width: ((before, after), ...) one pair per axis, constant_values=0)
 )
 ELEMENTWISE_OPS = (
     "add",
@@ -78,10 +80,60 @@ ELEMENTWISE_OPS = (
 REDUCTION_OPS = ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "all", "any")
 LINALG_OPS = ("matmul", "dot")
 NN_OPS = ("relu", "sigmoid", "softmax", "log_softmax", "softplus", "elu", "stop_gradient")
+# Convolution, pooling, resizing and statistics, on the engines' own kernels (cuDNN on a
+# GPU). Shared conventions:
+# - `x` is (batch, *spatial, channels) for data_format "channels_last" and
+#   (batch, channels, *spatial) for "channels_first"; 1, 2 or 3 spatial axes.
+# - `strides`, `dilation_rate`, `pool_size`, `output_padding`: an int (the same for every
+#   spatial axis) or a tuple with one entry per spatial axis.
+# - padding "valid": no padding. padding "same": TensorFlow's rule; per spatial axis of size
+#   n with effective window w = (k - 1) * dilation + 1 and stride s, the output has
+#   ceil(n / s) entries, total = max((ceil(n / s) - 1) * s + w - n, 0) padded entries,
+#   total // 2 of them before and the rest after.
+LAYER_OPS = (
+    # (x, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1,
+    #  groups=1). kernel: (*kernel_size, in_channels // groups, out_channels), Keras's
+    # layout; groups splits the channels into independent convolutions (depthwise: groups
+    # = in_channels). No bias.
+    "conv",
+    # (x, kernel, strides=1, padding="valid", output_padding=None,
+    #  data_format="channels_last", dilation_rate=1). kernel: (*kernel_size, out_channels,
+    # in_channels), Keras's Conv2DTranspose layout. Per spatial axis, with w the effective
+    # window: output_padding None -> valid: n * s + max(w - s, 0), same: n * s; else
+    # (n - 1) * s + w - 2 * p + output_padding with p = 0 (valid) or w // 2 (same). The
+    # result is the adjoint (the input gradient) of `conv` with the same kernel, strides,
+    # padding and dilation applied to an input of that output size.
+    "conv_transpose",
+    # (x, pool_size, strides=None (= pool_size), padding="valid", data_format=...).
+    # "same" pads max pooling with -inf.
+    "max_pool",
+    # Same arguments; padded entries are left out of the average ("same" padding).
+    "average_pool",
+    # (x, size: tuple of output spatial sizes, interpolation="nearest"|"bilinear",
+    #  data_format=...). Half-pixel centres, no antialiasing: TensorFlow 2's
+    # tf.image.resize, torch's interpolate(align_corners=False), jax.image.resize.
+    "resize",
+    # (x, axes, keepdims=False) -> (mean, variance), the variance biased (divided by n).
+    "moments",
+    # (table, indices, context="") -> table rows at integer `indices` (the result has
+    # shape indices.shape + table.shape[1:]). An index outside [0, rows) raises an error
+    # (IndexError where the engine runs eagerly, the engine's runtime error from inside a
+    # compiled step) whose message starts with `context` (e.g. "Embedding 'embedding'")
+    # and says "index out of range", the offending index and the valid range; never a
+    # clamped or garbage row. Embedding uses it.
+    "embedding_lookup",
+)
 RANDOM_OPS = ("random_uniform", "random_normal")
 
 OP_NAMES = (
-    CREATION_OPS + SHAPE_OPS + ELEMENTWISE_OPS + REDUCTION_OPS + LINALG_OPS + NN_OPS + RANDOM_OPS
+    CREATION_OPS
+    + SHAPE_OPS
+    + ELEMENTWISE_OPS
+    + REDUCTION_OPS
+    + LINALG_OPS
+    + NN_OPS
+    + LAYER_OPS
+    + RANDOM_OPS
 )
 
 # Everything that is not an array op.
