@@ -116,3 +116,19 @@ def deconv_output_length(length, window, padding, output_padding, stride, dilati
         return length * stride
     pad = {"same": window // 2, "valid": 0, "full": window - 1}[padding]
     return (length - 1) * stride + window - 2 * pad + output_padding
+
+
+def check_window_fits(where: str, input_shape, window, data_format: str, argument: str) -> None:
+    """Raises when a window without padding is larger than a known spatial size.
+
+    Such a window has no position inside the input, so the output would be empty; the
+    engines either fail with their own messages or silently return nothing. Unknown
+    (None) sizes are checked later, when the layer sees data.
+    """
+    spatial = spatial_dims(input_shape, data_format)
+    if any(size is not None and size < extent for size, extent in zip(spatial, window)):
+        raise ValueError(
+            f"{where}: the window ({argument}={tuple(window)}) is larger than the input's "
+            f"spatial size {spatial} (input shape {tuple(input_shape)}, {data_format}). Use a "
+            "smaller window, a larger input, or padding='same' where the layer supports it."
+        )
