@@ -24,6 +24,15 @@ SUPPORTS_TRAINING = True
 
 globals().update(make_ops(jnp))
 
+from .nn import (  # noqa: E402, F401
+    average_pool,
+    conv,
+    conv_transpose,
+    embedding_lookup,
+    max_pool,
+    resize,
+)
+
 
 def convert_to_tensor(x, dtype=None):
     return jnp.asarray(x, dtype=dtype)

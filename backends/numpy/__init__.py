@@ -22,6 +22,15 @@ SUPPORTS_TRAINING = False
 
 globals().update(make_ops(np))
 
+from .nn import (  # noqa: E402, F401
+    average_pool,
+    conv,
+    conv_transpose,
+    embedding_lookup,
+    max_pool,
+    resize,
+)
+
 
 def convert_to_tensor(x, dtype=None):
     return np.asarray(x, dtype=dtype)

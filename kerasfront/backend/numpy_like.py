@@ -117,6 +117,19 @@ def make_ops(xp) -> dict:
     def elu(x, alpha=1.0):
         return xp.where(x > 0, x, alpha * (xp.exp(xp.minimum(x, 0)) - 1))
 
+    def repeat(x, repeats, axis=None):
+        return xp.repeat(x, repeats, axis=axis)
+
+    def pad(x, pad_width, constant_values=0):
+        return xp.pad(x, [tuple(pair) for pair in pad_width], constant_values=constant_values)
+
+    def moments(x, axes, keepdims=False):
+        axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+        centre = xp.mean(x, axis=axes, keepdims=True)
+        # Two passes (mean, then squared deviations): no cancellation as in E[x^2] - E[x]^2.
+        variance = xp.mean(xp.square(x - centre), axis=axes, keepdims=keepdims)
+        return (centre if keepdims else xp.squeeze(centre, axis=axes)), variance
+
     ops = {
         "cast": cast,
         "shape": shape,
@@ -158,6 +171,9 @@ def make_ops(xp) -> dict:
         "log_softmax": log_softmax,
         "softplus": softplus,
         "elu": elu,
+        "repeat": repeat,
+        "pad": pad,
+        "moments": moments,
     }
     # Elementwise ops whose NumPy names and signatures every such namespace shares.
     for name in (
