@@ -15,7 +15,8 @@ from kerasfront.backend.numpy_like import make_ops
 from kerasfront.backend.tracing import (
     Spec,
     concrete_shape,
-    probe_output_spec,
+    known_dims_only,
+    symbolic_or_probed_spec,
     without_side_effects,
 )
 
@@ -83,17 +84,45 @@ def read_variable(storage):
     return storage
 
 
+def _symbolic_shape_of(specs):
+    """A function giving each spec's shape with its unknown dims as JAX symbolic
+    dimensions: one symbol for the batch axis of every input, one of its own for every
+    other unknown dim."""
+    names = {}
+    for index, spec in enumerate(tree.flatten(specs)):
+        for axis, dim in enumerate(spec.shape):
+            if dim is None:
+                names[(index, axis)] = "batch" if axis == 0 else f"d{index}_{axis}"
+    unique = list(dict.fromkeys(names.values()))
+    symbols = dict(zip(unique, jax.export.symbolic_shape(", ".join(unique))))
+    order = {id(spec): index for index, spec in enumerate(tree.flatten(specs))}
+
+    def shape_of(spec):
+        index = order[id(spec)]
+        return tuple(
+            symbols[names[(index, axis)]] if dim is None else dim
+            for axis, dim in enumerate(spec.shape)
+        )
+
+    return shape_of
+
+
 def compute_output_spec(fn, specs, variables):
     scoped = without_side_effects(fn)
 
-    def run(size):
+    def evaluate(shape_of):
         structs = tree.map_structure(
-            lambda spec: jax.ShapeDtypeStruct(concrete_shape(spec.shape, size), spec.dtype), specs
+            lambda spec: jax.ShapeDtypeStruct(shape_of(spec), spec.dtype), specs
         )
         outputs = jax.eval_shape(scoped, structs)
-        return tree.map_structure(lambda out: Spec(tuple(out.shape), str(out.dtype)), outputs)
+        return tree.map_structure(
+            lambda out: Spec(known_dims_only(out.shape), str(out.dtype)), outputs
+        )
 
-    return probe_output_spec(run, specs)
+    def with_size(size):
+        return evaluate(lambda spec: concrete_shape(spec.shape, size))
+
+    return symbolic_or_probed_spec(lambda: evaluate(_symbolic_shape_of(specs)), with_size, specs)
 
 
 def value_and_grad(fn):

@@ -14,7 +14,12 @@ import tensorflow as tf  # noqa: E402
 
 from kerasfront import tree  # noqa: E402
 from kerasfront.backend.contract import OP_NAMES  # noqa: E402
-from kerasfront.backend.tracing import Spec, without_side_effects  # noqa: E402
+from kerasfront.backend.tracing import (  # noqa: E402
+    Spec,
+    concrete_shape,
+    symbolic_or_probed_spec,
+    without_side_effects,
+)
 
 from . import ops  # noqa: E402
 
@@ -54,10 +59,22 @@ def read_variable(storage):
 def compute_output_spec(fn, specs, variables):
     scoped = without_side_effects(fn)
 
-    signature = tree.map_structure(lambda spec: tf.TensorSpec(spec.shape, spec.dtype), specs)
-    concrete = tf.function(scoped, autograph=False).get_concrete_function(signature)
-    return tree.map_structure(
-        lambda out: Spec(tuple(out.shape.as_list()), out.dtype.name), concrete.structured_outputs
+    def trace(shape_of):
+        signature = tree.map_structure(
+            lambda spec: tf.TensorSpec(shape_of(spec), spec.dtype), specs
+        )
+        concrete = tf.function(scoped, autograph=False).get_concrete_function(signature)
+        return tree.map_structure(
+            lambda out: Spec(tuple(out.shape.as_list()), out.dtype.name),
+            concrete.structured_outputs,
+        )
+
+    # TensorFlow keeps None dims through tracing; a function that needs a size (Python
+    # arithmetic on a shape) is traced again with probe sizes instead.
+    return symbolic_or_probed_spec(
+        lambda: trace(lambda spec: spec.shape),
+        lambda size: trace(lambda spec: concrete_shape(spec.shape, size)),
+        specs,
     )
 
 

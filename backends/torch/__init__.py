@@ -61,6 +61,14 @@ def _spec(tensor) -> Spec:
     return Spec(tuple(tensor.shape), ops.dtype(tensor))
 
 
+def _meta_unsupported(error: Exception) -> bool:
+    """Whether `error` says the function cannot run on meta tensors (a missing meta
+    kernel, `.item()`, a NumPy conversion), as opposed to an error of the function."""
+    return isinstance(error, NotImplementedError) or (
+        isinstance(error, (RuntimeError, TypeError)) and "meta" in str(error)
+    )
+
+
 def compute_output_spec(fn, specs, variables):
     def run_on(device, mapping):
         def run(size):
@@ -75,19 +83,22 @@ def compute_output_spec(fn, specs, variables):
             with torch.no_grad(), StatelessScope(mapping):
                 return tree.map_structure(_spec, fn(inputs))
 
-        return probe_output_spec(run, specs)
+        return run
 
-    # Meta tensors carry shapes only: nothing is computed. Functions that leave torch
-    # (NumPy calls, `.item()`) cannot run on them; those run on small real zeros instead.
+    # Meta tensors carry shapes only: nothing is computed or allocated, whatever the
+    # probe sizes. Functions that leave torch (NumPy calls, `.item()`) cannot run on them;
+    # those, and only those, run on real zeros instead.
     meta = {
         variable: torch.empty(variable.shape, dtype=variable.storage.dtype, device="meta")
         for variable in variables
         if variable.storage.is_floating_point()
     }
     try:
-        return run_on("meta", meta)
-    except Exception:
-        return run_on(ops.DEVICE, {})
+        return probe_output_spec(run_on("meta", meta), specs)
+    except Exception as error:
+        if not _meta_unsupported(error):
+            raise
+    return probe_output_spec(run_on(ops.DEVICE, {}), specs)
 
 
 def value_and_grad(fn):
