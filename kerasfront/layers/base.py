@@ -153,11 +153,11 @@ class Layer:
             training = _TRAINING_CONTEXT[-1]
         if self._call_accepts_training:
             kwargs["training"] = training
-        if not self._call_accepts_mask:
-            kwargs.pop("mask", None)
         leaves = tree.flatten(inputs)
         if any(isinstance(leaf, KerasTensor) for leaf in leaves):
             return self._symbolic_call(inputs, args, kwargs)
+        if not self._call_accepts_mask:
+            self._check_mask_supported(kwargs.pop("mask", None))
         if isinstance(inputs, np.ndarray) or any(isinstance(leaf, np.ndarray) for leaf in leaves):
             inputs = tree.map_structure(_to_tensor, inputs)
         if self.input_spec is not None:
@@ -179,8 +179,15 @@ class Layer:
         if self.input_spec is not None:
             check_input_spec(self, inputs)
         self._maybe_build(shapes)
+        # Masks travel with the tensors: those the inputs carry, unless one is passed.
+        masks = kwargs["mask"] if "mask" in kwargs else carried_masks(inputs)
+        call_kwargs = dict(kwargs)
+        call_kwargs.pop("mask", None)
+        if self._call_accepts_mask and masks is not None:
+            call_kwargs["mask"] = masks
         try:
-            specs = self.compute_output_spec(inputs, *args, **kwargs)
+            specs = self.compute_output_spec(inputs, *args, **call_kwargs)
+            output_masks = self._symbolic_output_masks(inputs, masks)
         except (ValueError, TypeError) as error:
             raise type(error)(
                 f"Layer '{self.name}' ({type(self).__name__}) cannot be called on inputs of "
@@ -195,10 +202,71 @@ class Layer:
                 for i, spec in enumerate(flat_specs)
             ],
         )
-        for index, tensor in enumerate(tree.flatten(outputs)):
+        flat_outputs = tree.flatten(outputs)
+        for index, tensor in enumerate(flat_outputs):
             tensor.keras_history = (self, node_index, index)
+        for tensor, mask in zip(flat_outputs, _one_per_output(output_masks, len(flat_outputs))):
+            tensor.keras_mask = mask
         self._inbound_nodes.append(Node(self, inputs, kwargs, outputs))
         return outputs
+
+    def _symbolic_output_masks(self, inputs, masks):
+        """The masks of the outputs of a symbolic call: KerasTensors (or None)."""
+        if type(self).compute_mask is Layer.compute_mask:
+            return self.compute_mask(inputs, masks)  # passes masks on or drops them
+        specs = self._trace(lambda structure: self.compute_mask(*structure), (inputs, masks))
+        return tree.map_structure(
+            lambda spec: None if spec is None else KerasTensor(spec.shape, spec.dtype), specs
+        )
+
+    def _trace(self, fn, structure):
+        """The output specs of `fn(structure)` with the KerasTensors in `structure` (also
+        in keyword arguments such as masks) replaced by the engine's stand-ins. None
+        outputs stay None."""
+        leaves = tree.flatten(structure)
+        positions = [i for i, leaf in enumerate(leaves) if isinstance(leaf, KerasTensor)]
+        absent: list = []  # where fn returned None, recorded while tracing
+
+        def run(concrete):
+            filled = list(leaves)
+            for position, value in zip(positions, concrete):
+                filled[position] = value
+            result = fn(tree.pack_like(structure, filled))
+            flat = tree.flatten(result)
+            absent[:] = [result, [leaf is None for leaf in flat]]
+            return [leaf for leaf in flat if leaf is not None]
+
+        specs = ADAPTER.compute_output_spec(
+            run, [Spec(leaves[i].shape, leaves[i].dtype) for i in positions], self.weights
+        )
+        result, is_none = absent
+        present = iter(specs)
+        return tree.pack_like(result, [None if gone else next(present) for gone in is_none])
+
+    # ---- masks ---------------------------------------------------------------------------
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs, from the inputs and their mask.
+
+        Layers with `supports_masking = True` pass the mask on unchanged; others drop it,
+        and refuse one (as Keras 2 does) rather than silently ignore what it marks.
+        Override to make a mask (Embedding with `mask_zero`, Masking) or change it.
+        """
+        if self.supports_masking:
+            return mask
+        self._check_mask_supported(mask)
+        return None
+
+    def _check_mask_supported(self, mask) -> None:
+        if mask is None or self.supports_masking:
+            return
+        if all(m is None for m in tree.flatten(mask)):
+            return
+        raise TypeError(
+            f"Layer '{self.name}' ({type(self).__name__}) does not support masking, but its "
+            "input carries a mask (from Embedding(mask_zero=True), Masking or an explicit "
+            "mask=). Put a layer that consumes the mask (a recurrent layer, "
+            "GlobalAveragePooling1D) before it, or drop the mask."
+        )
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         """Output shapes and dtypes for symbolic `inputs` (a structure of KerasTensors)."""
@@ -207,9 +275,8 @@ class Layer:
             if is_single_shape(shapes):
                 return Spec(tuple(shapes), self.dtype)
             return [Spec(tuple(shape), self.dtype) for shape in shapes]
-        specs = tree.map_structure(lambda t: Spec(t.shape, t.dtype), inputs)
-        return ADAPTER.compute_output_spec(
-            lambda concrete: self.call(concrete, *args, **kwargs), specs, self.weights
+        return self._trace(
+            lambda structure: self.call(structure[0], *args, **structure[1]), (inputs, kwargs)
         )
 
     def compute_output_shape(self, input_shape):
@@ -412,6 +479,20 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def carried_masks(inputs):
+    """The masks that symbolic `inputs` carry, shaped like `inputs`; None if none do."""
+    masks = tree.map_structure(lambda t: getattr(t, "keras_mask", None), inputs)
+    return masks if any(mask is not None for mask in tree.flatten(masks)) else None
+
+
+def _one_per_output(masks, count: int) -> list:
+    """`masks` as a list with one entry (a mask or None) per output tensor."""
+    if masks is None:
+        return [None] * count
+    flat = tree.flatten(masks)
+    return flat if len(flat) == count else [None] * count
 
 
 def _to_tensor(x):

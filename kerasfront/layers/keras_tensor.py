@@ -18,6 +18,10 @@ class KerasTensor:
         self.dtype = str(dtype)
         self.name = name
         self.keras_history = keras_history  # (layer, node_index, tensor_index)
+        # The mask this tensor will carry (a boolean KerasTensor without history), or
+        # None: set by the layer that makes it (Embedding(mask_zero=True), Masking, and
+        # every layer passing a mask on).
+        self.keras_mask = None
 
     @property
     def ndim(self) -> int:
@@ -39,16 +43,26 @@ class KerasTensor:
         )
 
 
+def symbolic_leaves(structure) -> list:
+    return [t for t in tree.flatten(structure) if isinstance(t, KerasTensor)]
+
+
 class Node:
     """One call of a layer on symbolic inputs: what went in, what came out."""
 
     def __init__(self, layer, call_args, call_kwargs, outputs):
         self.layer = layer
         self.call_args = call_args  # the inputs structure as the layer received it
-        self.call_kwargs = call_kwargs  # non-tensor keyword arguments (e.g. training)
+        # Other keyword arguments: plain values (training) or graph tensors passed by
+        # keyword (an explicit `mask=`), which the graph looks up like the inputs.
+        self.call_kwargs = call_kwargs
         self.outputs = outputs
-        self.input_tensors = [t for t in tree.flatten(call_args) if isinstance(t, KerasTensor)]
+        self.input_tensors = symbolic_leaves(call_args) + [
+            t for t in symbolic_leaves(list(call_kwargs.values())) if t.keras_history is not None
+        ]
         self.output_tensors = tree.flatten(outputs)
+        # Whether a run must ask the layer for output masks even when no mask comes in.
+        self.produces_masks = any(t.keras_mask is not None for t in self.output_tensors)
         self.parent_nodes = [
             t.keras_history[0]._inbound_nodes[t.keras_history[1]]
             for t in self.input_tensors

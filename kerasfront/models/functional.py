@@ -84,9 +84,23 @@ class Graph:
                 layers.append(node.layer)
         return layers
 
-    def run(self, flat_inputs, training=None):
+    def run(self, flat_inputs, training=None, input_masks=None):
         """Replays the nodes on real tensors; returns the outputs in their structure."""
+        return self.run_with_masks(flat_inputs, training, input_masks)[0]
+
+    def run_with_masks(self, flat_inputs, training=None, input_masks=None):
+        """`run`, also returning the output masks (a list, None where unmasked).
+
+        Masks are computed only where one exists: for nodes whose inputs carry a mask
+        and for nodes that make one (their outputs were given a mask when the graph was
+        built), so a graph without masks pays nothing for them.
+        """
         values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
+        masks = {
+            id(tensor): mask
+            for tensor, mask in zip(self.inputs, input_masks or ())
+            if mask is not None
+        }
 
         def lookup(item):
             return values[id(item)] if isinstance(item, KerasTensor) else item
@@ -95,8 +109,31 @@ class Graph:
             if node.is_input:
                 continue
             arguments = tree.map_structure(lookup, node.call_args)
-            kwargs = {k: v for k, v in node.call_kwargs.items() if k != "training"}
+            kwargs = {
+                key: tree.map_structure(lookup, value)
+                for key, value in node.call_kwargs.items()
+                if key != "training"
+            }
+            node_masks = None
+            if masks and "mask" not in kwargs:
+                node_masks = tree.map_structure(
+                    lambda t: masks.get(id(t)) if isinstance(t, KerasTensor) else None,
+                    node.call_args,
+                )
+                if all(mask is None for mask in tree.flatten(node_masks)):
+                    node_masks = None
+                elif node.layer._call_accepts_mask:
+                    kwargs["mask"] = node_masks
             outputs = node.layer(arguments, training=training, **kwargs)
-            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)):
+            flat_outputs = tree.flatten(outputs)
+            for tensor, value in zip(node.output_tensors, flat_outputs):
                 values[id(tensor)] = value
-        return tree.pack_like(self.output_structure, [values[id(t)] for t in self.outputs])
+            if node_masks is not None or node.produces_masks or "mask" in kwargs:
+                given = kwargs.get("mask", node_masks)
+                output_masks = tree.flatten(node.layer.compute_mask(arguments, given))
+                if len(output_masks) == len(flat_outputs):
+                    for tensor, mask in zip(node.output_tensors, output_masks):
+                        if mask is not None:
+                            masks[id(tensor)] = mask
+        outputs = tree.pack_like(self.output_structure, [values[id(t)] for t in self.outputs])
+        return outputs, [masks.get(id(t)) for t in self.outputs]

@@ -82,13 +82,30 @@ class Model(Trainer, Layer):
         )
 
     # ---- forward -------------------------------------------------------------------------
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if self._graph is None:
             raise NotImplementedError(
                 f"Model '{self.name}' was built without inputs/outputs; a subclass must define "
                 "call(inputs, training=None)."
             )
-        return self._graph.run(self.flatten_inputs(inputs), training=training)
+        return self._graph.run(
+            self.flatten_inputs(inputs), training=training, input_masks=self._flat_masks(mask)
+        )
+
+    def _flat_masks(self, mask):
+        return None if mask is None else self.flatten_inputs(mask)
+
+    def compute_mask(self, inputs, mask=None):
+        """The masks of the outputs: the graph is run with the input masks, as Keras 2's
+        models do when used as a layer (one mask per output, None where unmasked)."""
+        if self._graph is None:
+            return Layer.compute_mask(self, inputs, mask)
+        _, masks = self._graph.run_with_masks(
+            self.flatten_inputs(inputs), training=False, input_masks=self._flat_masks(mask)
+        )
+        if all(m is None for m in masks):
+            return None
+        return masks[0] if len(masks) == 1 else masks
 
     def flatten_inputs(self, inputs) -> list:
         """Data for the inputs (one array, a list, or a dict by input name) as a list in

@@ -100,10 +100,10 @@ class Sequential(Model):
         if self._stack:
             self._wire(self._stack)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if self._graph is None:
             self.build(tuple(inputs.shape))
-        return super().call(inputs, training=training)
+        return super().call(inputs, training=training, mask=mask)
 
     def get_config(self) -> dict:
         return {
