@@ -104,8 +104,9 @@ def cast_to_floatx(x):
 
 
 def get_value(x) -> np.ndarray:
-    """The value of a variable or tensor as a NumPy array."""
-    return _ops.convert_to_numpy(unwrap(x))
+    """The value of a variable or tensor as a writable NumPy array of its own (a copy,
+    so later updates of the variable do not show through)."""
+    return np.array(_ops.convert_to_numpy(unwrap(x)), copy=True)
 
 
 def batch_get_value(tensors) -> list:

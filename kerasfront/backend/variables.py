@@ -85,7 +85,10 @@ class Variable:
         self.assign(self.value + delta)
 
     def numpy(self) -> np.ndarray:
-        return ADAPTER.convert_to_numpy(self.value)
+        """A writable copy of the current value. Never a view: on CPU, torch shares
+        memory with NumPy and the fused optimizers update storage in place, so a view
+        taken as a snapshot (EarlyStopping's best weights) would change with training."""
+        return np.array(ADAPTER.convert_to_numpy(self.value), copy=True)
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
