@@ -15,10 +15,13 @@ from kerasfront.backend.contract import OP_NAMES
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
-from . import ops
+from . import nn, ops
 from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
 
-globals().update({name: getattr(ops, name) for name in OP_NAMES})
+# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py.
+globals().update(
+    {name: getattr(ops, name) if hasattr(ops, name) else getattr(nn, name) for name in OP_NAMES}
+)
 affine = ops.affine
 
 NAME = "torch"
