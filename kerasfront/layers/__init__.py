@@ -1,6 +1,36 @@
 """Layers: the building blocks of models."""
 
 from kerasfront.layers.base import Layer
+from kerasfront.layers.convolutional import (
+    AtrousConv1D,
+    AtrousConv2D,
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
+from kerasfront.layers.convolutional_separable import (
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
+from kerasfront.layers.convolutional_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution2DTranspose,
+    Deconv2D,
+    Deconv3D,
+    Deconvolution2D,
+    Deconvolution3D,
+)
 from kerasfront.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
 from kerasfront.layers.input_layer import Input, InputLayer
 from kerasfront.layers.input_spec import InputSpec
@@ -23,6 +53,30 @@ from kerasfront.layers.merge import (
 )
 
 __all__ = [
+    "AtrousConv1D",
+    "AtrousConv2D",
+    "AtrousConvolution1D",
+    "AtrousConvolution2D",
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Deconv2D",
+    "Deconv3D",
+    "Deconvolution2D",
+    "Deconvolution3D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "Activation",
     "Add",
     "Average",
