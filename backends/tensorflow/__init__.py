@@ -21,9 +21,12 @@ from kerasfront.backend.tracing import (  # noqa: E402
     without_side_effects,
 )
 
-from . import ops  # noqa: E402
+from . import nn, ops  # noqa: E402
 
-globals().update({name: getattr(ops, name) for name in OP_NAMES})
+# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py.
+globals().update(
+    {name: getattr(ops, name) if hasattr(ops, name) else getattr(nn, name) for name in OP_NAMES}
+)
 
 NAME = "tensorflow"
 SUPPORTS_TRAINING = True
@@ -84,6 +87,8 @@ def value_and_grad(fn):
             tape.watch(values)
             value, aux = fn(values, *args)
         grads = tape.gradient(value, values, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        # A gather (Embedding) has a sparse gradient; the optimizers do dense arithmetic.
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
         return (value, aux), grads
 
     return run

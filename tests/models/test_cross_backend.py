@@ -6,16 +6,10 @@ backward pass and SGD updates. The subprocesses cover all engines at once, so th
 in one of the per-backend runs only (the JAX one).
 """
 
-import importlib.util
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-
-ENGINES = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("KERAS_BACKEND") != "jax",
@@ -104,36 +98,10 @@ def numpy_reference(payload, initial):
     return epoch_losses, [w1, b1, w2, b2]
 
 
-def run_engines(payload):
-    """Starts one subprocess per installed engine, all at once, and collects their results."""
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    processes = {}
-    for name, module in ENGINES.items():
-        if importlib.util.find_spec(module) is None:
-            continue
-        processes[name] = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, json.dumps(payload)],
-            env={**environment, "KERAS_BACKEND": name},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    results = {}
-    for name, process in processes.items():
-        stdout, stderr = process.communicate(timeout=300)
-        assert process.returncode == 0, f"{name} failed:\n{stderr[-3000:]}"
-        line = next(line for line in stdout.splitlines() if line.startswith("RESULT "))
-        results[name] = json.loads(line[len("RESULT ") :])
-    return results
-
-
 @pytest.fixture(scope="module")
-def engine_results():
+def engine_results(engine_runner):
     payload = make_payload()
-    results = run_engines(payload)
-    if len(results) < 2:
-        pytest.skip(f"needs two engines or more; installed: {sorted(results)}")
-    return payload, results
+    return payload, engine_runner(SCRIPT, payload)
 
 
 def test_each_subprocess_ran_its_engine(engine_results):
