@@ -12,9 +12,15 @@ from conv_numpy_reference import (
 
 import kerasfront as keras
 from kerasfront import config, constraints, layers, ops, optimizers, regularizers
+from kerasfront.backend.registry import ADAPTER
 
 RTOL = 1e-5
 ATOL = 1e-5  # float32 sums of a few dozen products
+
+# The NumPy reference backend runs inference only.
+needs_training = pytest.mark.skipif(
+    not ADAPTER.SUPPORTS_TRAINING, reason="this backend has no gradients"
+)
 
 
 def data(*shape, seed=0):
@@ -137,6 +143,7 @@ def test_conv1d_keeps_channels_last_when_images_are_channels_first():
         config.set_image_data_format(previous)
 
 
+@needs_training
 def test_conv2d_kernel_gradient_from_one_sgd_step():
     learning_rate = 0.5
     inputs = keras.Input((6, 5, 2))

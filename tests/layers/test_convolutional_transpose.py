@@ -12,9 +12,15 @@ from conv_numpy_reference import (
 
 import kerasfront as keras
 from kerasfront import layers, ops, optimizers
+from kerasfront.backend.registry import ADAPTER
 
 RTOL = 1e-5
 ATOL = 1e-5  # float32 sums of a few dozen products
+
+# The NumPy reference backend runs inference only.
+needs_training = pytest.mark.skipif(
+    not ADAPTER.SUPPORTS_TRAINING, reason="this backend has no gradients"
+)
 
 
 def data(*shape, seed=0):
@@ -119,6 +125,7 @@ def test_kernel_layout():
     assert layer.output_padding is None and layer.strides == (1, 1)
 
 
+@needs_training
 def test_kernel_gradient_from_one_sgd_step():
     learning_rate = 0.5
     inputs = keras.Input((3, 2, 2))
