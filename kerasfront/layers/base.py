@@ -18,7 +18,8 @@ from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
 from kerasfront.layers.input_spec import InputSpec, check_input_spec
-from kerasfront.layers.keras_tensor import KerasTensor, Node
+from kerasfront.layers.keras_tensor import KerasTensor, Node, carried_masks, one_mask_per_output
+from kerasfront.layers.node_accessors import NodeAccessors
 
 # The `training` flag of the outermost call, seen by nested layers called with None.
 _TRAINING_CONTEXT: list = [None]
@@ -47,7 +48,7 @@ def is_single_shape(shape) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-class Layer:
+class Layer(NodeAccessors):
     """The base of every layer. Subclasses write `build(input_shape)` and `call(inputs)`.
 
     Args:
@@ -205,7 +206,7 @@ class Layer:
         flat_outputs = tree.flatten(outputs)
         for index, tensor in enumerate(flat_outputs):
             tensor.keras_history = (self, node_index, index)
-        for tensor, mask in zip(flat_outputs, _one_per_output(output_masks, len(flat_outputs))):
+        for tensor, mask in zip(flat_outputs, one_mask_per_output(output_masks, len(flat_outputs))):
             tensor.keras_mask = mask
         self._inbound_nodes.append(Node(self, inputs, kwargs, outputs))
         return outputs
@@ -421,78 +422,8 @@ class Layer:
     def from_config(cls, config_: dict):
         return cls(**config_)
 
-    # ---- nodes: where the layer sits in graphs ------------------------------------------
-    def _node(self, node_index: int, what: str) -> Node:
-        if not self._inbound_nodes:
-            raise AttributeError(
-                f"Layer '{self.name}' has never been called on symbolic inputs, so it has no "
-                f"{what}."
-            )
-        try:
-            return self._inbound_nodes[node_index]
-        except IndexError:
-            raise ValueError(
-                f"Layer '{self.name}' has {len(self._inbound_nodes)} inbound nodes; asked for "
-                f"node {node_index}."
-            ) from None
-
-    def get_input_at(self, node_index: int):
-        return self._node(node_index, "input").call_args
-
-    def get_output_at(self, node_index: int):
-        return self._node(node_index, "output").outputs
-
-    def get_input_shape_at(self, node_index: int):
-        return self._node(node_index, "input shape").input_shapes()
-
-    def get_output_shape_at(self, node_index: int):
-        return self._node(node_index, "output shape").output_shapes()
-
-    def _only(self, getter, what):
-        values = [getter(index) for index in range(len(self._inbound_nodes))]
-        if not values:
-            self._node(0, what)
-        if any(value != values[0] for value in values[1:]) or (
-            what in ("input", "output") and len(values) > 1
-        ):
-            raise AttributeError(
-                f"Layer '{self.name}' has {len(values)} inbound nodes with different {what}s; "
-                f"use get_{what.replace(' ', '_')}_at(node_index)."
-            )
-        return values[0]
-
-    @property
-    def input(self):
-        return self._only(self.get_input_at, "input")
-
-    @property
-    def output(self):
-        return self._only(self.get_output_at, "output")
-
-    @property
-    def input_shape(self):
-        return self._only(self.get_input_shape_at, "input shape")
-
-    @property
-    def output_shape(self):
-        return self._only(self.get_output_shape_at, "output shape")
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
-
-
-def carried_masks(inputs):
-    """The masks that symbolic `inputs` carry, shaped like `inputs`; None if none do."""
-    masks = tree.map_structure(lambda t: getattr(t, "keras_mask", None), inputs)
-    return masks if any(mask is not None for mask in tree.flatten(masks)) else None
-
-
-def _one_per_output(masks, count: int) -> list:
-    """`masks` as a list with one entry (a mask or None) per output tensor."""
-    if masks is None:
-        return [None] * count
-    flat = tree.flatten(masks)
-    return flat if len(flat) == count else [None] * count
 
 
 def _to_tensor(x):

@@ -47,6 +47,20 @@ def symbolic_leaves(structure) -> list:
     return [t for t in tree.flatten(structure) if isinstance(t, KerasTensor)]
 
 
+def carried_masks(inputs):
+    """The masks that symbolic `inputs` carry, shaped like `inputs`; None if none do."""
+    masks = tree.map_structure(lambda t: getattr(t, "keras_mask", None), inputs)
+    return masks if any(mask is not None for mask in tree.flatten(masks)) else None
+
+
+def one_mask_per_output(masks, count: int) -> list:
+    """`masks` as a list with one entry (a mask or None) per output tensor."""
+    if masks is None:
+        return [None] * count
+    flat = tree.flatten(masks)
+    return flat if len(flat) == count else [None] * count
+
+
 class Node:
     """One call of a layer on symbolic inputs: what went in, what came out."""
 
