@@ -40,8 +40,11 @@ _BASE_KWARGS = {
 
 
 def to_snake_case(name: str) -> str:
-    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", snake).lower()
+    """Keras's default layer names: `Conv2D` -> `conv2d`, `GlobalMaxPooling2D` ->
+    `global_max_pooling2d` (a digit joins the word before it), so that weights saved
+    by name match Keras's."""
+    snake = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", snake).lower()
 
 
 def is_single_shape(shape) -> bool:

@@ -353,3 +353,21 @@ def test_layers_in_a_list_attribute_are_tracked():
     model.fit(x, np.zeros((8, 2), "float32"), epochs=1, verbose=0)
     assert len(model.trainable_weights) == 4
     assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
+
+
+@pytest.mark.parametrize(
+    "class_name, expected",
+    [
+        ("Dense", "dense"),
+        ("Conv2D", "conv2d"),
+        ("Conv2DTranspose", "conv2d_transpose"),
+        ("GlobalMaxPooling2D", "global_max_pooling2d"),
+        ("BatchNormalization", "batch_normalization"),
+        ("LeakyReLU", "leaky_re_lu"),
+        ("UpSampling2D", "up_sampling2d"),
+    ],
+)
+def test_default_names_follow_keras(class_name, expected):
+    from kerasfront.layers.base import to_snake_case
+
+    assert to_snake_case(class_name) == expected
