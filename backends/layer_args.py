@@ -118,9 +118,13 @@ def window_counts(sizes, windows, strides, pads) -> np.ndarray:
     return counts
 
 
+def index_error_prefix(context: str) -> str:
+    """The start of every index error: `"Embedding 'e': index out of range:"`."""
+    return f"{context}: index out of range:" if context else "index out of range:"
+
+
 def index_error(context: str, bad: int, rows: int) -> IndexError:
-    prefix = f"{context}: " if context else ""
-    return IndexError(f"{prefix}index out of range: {bad} is not in [0, {rows}).")
+    return IndexError(f"{index_error_prefix(context)} {bad} is not in [0, {rows}).")
 
 
 def check_index_bounds(context: str, low, high, rows: int) -> None:
