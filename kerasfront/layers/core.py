@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
-from kerasfront import activations, config, initializers, ops, regularizers
+from kerasfront import activations, config, constraints, initializers, ops, regularizers
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
-from kerasfront.layers.base import Layer
+from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.input_spec import InputSpec
 
 
@@ -63,9 +64,10 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -113,6 +115,8 @@ class Dense(Layer):
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -121,6 +125,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.activation = activations.get(activation)
 
     def call(self, inputs):
@@ -131,6 +136,32 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+def check_rate(where: str, rate) -> float:
+    """A drop rate as a float in [0, 1); shared by the dropout and noise layers."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ValueError(f"{where}: rate must be a number in [0, 1), received {rate!r}.")
+    return float(rate)
+
+
+def keep_mask(shape, rate: float, seed_generator: SeedGenerator):
+    """A boolean tensor of `shape`, True (keep) with probability 1 - rate."""
+    noise = ops.random_uniform(shape, 0.0, 1.0, config.floatx(), seed_generator.next())
+    return ops.greater_equal(noise, rate)
+
+
+def resolve_noise_shape(where: str, shape, noise_shape) -> tuple:
+    """`noise_shape` with its None entries replaced by the input's sizes."""
+    shape = tuple(shape)
+    if noise_shape is None:
+        return shape
+    if len(noise_shape) != len(shape):
+        raise ValueError(
+            f"{where}: noise_shape {tuple(noise_shape)} has {len(noise_shape)} entries, the "
+            f"inputs have rank {len(shape)} (shape {shape})."
+        )
+    return tuple(size if noise is None else noise for size, noise in zip(shape, noise_shape))
 
 
 class Dropout(Layer):
@@ -146,23 +177,21 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1), received {rate!r}.")
-        self.rate = float(rate)
-        self.noise_shape = noise_shape
+        self.supports_masking = True
+        self.rate = check_rate(f"{type(self).__name__} '{self.name}'", rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.seed_generator = SeedGenerator(seed, name=f"{self.name}/seed")
+
+    def _noise_shape(self, inputs) -> tuple:
+        """The shape of the keep/drop mask for `inputs` (subclasses drop whole channels)."""
+        where = f"{type(self).__name__} '{self.name}'"
+        return resolve_noise_shape(where, ops.shape(inputs), self.noise_shape)
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        shape = ops.shape(inputs)
-        if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        keep = ops.greater_equal(
-            ops.random_uniform(shape, 0.0, 1.0, config.floatx(), self.seed_generator.next()),
-            self.rate,
-        )
+        keep = keep_mask(self._noise_shape(inputs), self.rate, self.seed_generator)
         return ops.where(keep, inputs / (1.0 - self.rate), ops.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):
@@ -256,25 +285,51 @@ class Lambda(Layer):
     """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
 
     Args:
-        function: called as `function(inputs, **arguments)`.
-        output_shape: the output shape without the batch axis, or a function from the
-            input shape to the output shape; by default found by tracing `function`.
+        function: called as `function(inputs, **arguments)`, plus `mask=` when it takes
+            a `mask` argument.
+        output_shape: the output shape without the batch axis (a tuple), or a function
+            from the input shape(s) to the whole output shape; by default found by
+            tracing `function`.
+        mask: the output mask: a function `mask(inputs, input_mask)`, or a fixed mask.
+            Given, the layer accepts masked inputs (Keras 2's `supports_masking`).
         arguments: extra keyword arguments for `function`.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
+        where = f"Lambda '{self.name}'"
         if not callable(function):
             raise TypeError(
-                f"Lambda '{self.name}': function must be callable, received "
-                f"{type(function).__name__}."
+                f"{where}: function must be callable, received {type(function).__name__}."
+            )
+        if output_shape is not None and not (
+            isinstance(output_shape, (tuple, list)) or callable(output_shape)
+        ):
+            raise TypeError(
+                f"{where}: output_shape must be a tuple, a list or a function, received "
+                f"{type(output_shape).__name__}: {output_shape!r}."
+            )
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(
+                f"{where}: arguments must be a dict of keyword arguments, received "
+                f"{type(arguments).__name__}."
             )
         self.function = function
-        self._output_shape = output_shape
+        self._output_shape = tuple(output_shape) if isinstance(output_shape, list) else output_shape
         self.arguments = dict(arguments or {})
+        self.mask = mask
+        self.supports_masking = mask is not None
+        self._function_takes_mask = _accepts_argument(function, "mask")
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if self._function_takes_mask:
+            return self.function(inputs, mask=mask, **self.arguments)
         return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         if self._output_shape is None:
@@ -282,15 +337,42 @@ class Lambda(Layer):
         from kerasfront.backend.tracing import Spec
         from kerasfront.layers.keras_tensor import KerasTensor
 
-        first = inputs if isinstance(inputs, KerasTensor) else inputs[0]
+        single = isinstance(inputs, KerasTensor)
+        first = inputs if single else inputs[0]
+        input_shapes = first.shape if single else [t.shape for t in inputs]
+        shape = self._declared_output_shape(input_shapes)
+        if is_single_shape(shape):
+            return Spec(tuple(shape), first.dtype)
+        return [Spec(tuple(one), first.dtype) for one in shape]
+
+    def _declared_output_shape(self, input_shape):
+        """The output shape from `output_shape` (the base's compute_output_shape calls
+        compute_output_spec, which comes here, so either entry point gives it)."""
         if callable(self._output_shape):
-            input_shapes = (
-                first.shape if isinstance(inputs, KerasTensor) else [t.shape for t in inputs]
-            )
-            shape = tuple(self._output_shape(input_shapes))
-        else:
-            shape = (first.shape[0], *tuple(self._output_shape))
-        return Spec(shape, first.dtype)
+            shape = self._output_shape(input_shape)
+            if not isinstance(shape, (tuple, list)):
+                raise ValueError(
+                    f"Lambda '{self.name}': the output_shape function must return a tuple or "
+                    f"a list of tuples, returned {shape!r}."
+                )
+            return tuple(shape) if is_single_shape(shape) else [tuple(s) for s in shape]
+        first = input_shape if is_single_shape(input_shape) else input_shape[0]
+        batch = first[0] if first else None
+        return (batch, *self._output_shape)
 
     def get_config(self):
-        return {**super().get_config(), "function": getattr(self.function, "__name__", "lambda")}
+        config_ = {
+            **super().get_config(),
+            "function": getattr(self.function, "__name__", "lambda"),
+            "arguments": self.arguments,
+        }
+        if isinstance(self._output_shape, tuple):
+            config_["output_shape"] = self._output_shape
+        return config_
+
+
+def _accepts_argument(function, name: str) -> bool:
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False

@@ -302,3 +302,71 @@ def test_lambda_in_a_model():
 def test_lambda_needs_a_callable():
     with pytest.raises(TypeError, match="callable"):
         layers.Lambda(3)
+
+
+def test_lambda_mask_function_and_fixed_mask():
+    x = data(2, 3)
+    incoming = ops.convert_to_tensor(np.array([True, False]))
+    with_function = layers.Lambda(lambda t: t * 2.0, mask=lambda inputs, mask: mask)
+    assert with_function.supports_masking
+    np.testing.assert_array_equal(
+        as_numpy(with_function.compute_mask(ops.convert_to_tensor(x), incoming)), [True, False]
+    )
+    fixed = layers.Lambda(lambda t: t, mask=np.array([False, True]))
+    np.testing.assert_array_equal(fixed.compute_mask(x, incoming), [False, True])
+    plain = layers.Lambda(lambda t: t)
+    assert not plain.supports_masking
+    assert plain.compute_mask(x, incoming) is None  # Keras 2: a Lambda drops the mask
+
+
+def test_lambda_function_receives_the_mask_when_it_takes_one():
+    seen = []
+
+    def function(inputs, mask=None):
+        seen.append(mask)
+        return inputs
+
+    layer = layers.Lambda(function, mask=lambda inputs, mask: mask)
+    x = data(2, 3)
+    layer(x, mask=ops.convert_to_tensor(np.array([True, False])))
+    np.testing.assert_array_equal(as_numpy(seen[-1]), [True, False])
+    layer(x)
+    assert seen[-1] is None
+
+
+def test_lambda_output_shape_list_and_multiple_inputs():
+    layer = layers.Lambda(lambda ts: ts[0] + ts[1], output_shape=[4])
+    first, second = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+    assert layer([first, second]).shape == (None, 4)
+    assert layer.compute_output_shape([(7, 4), (7, 4)]) == (7, 4)
+
+
+def test_lambda_bad_arguments():
+    with pytest.raises(TypeError, match=r"Lambda 'lam'.*output_shape must be"):
+        layers.Lambda(lambda t: t, output_shape="(3,)", name="lam")
+    with pytest.raises(TypeError, match=r"Lambda 'lam2'.*arguments must be a dict"):
+        layers.Lambda(lambda t: t, arguments=[1], name="lam2")
+    with pytest.raises(ValueError, match=r"Lambda 'lam3'.*output_shape function must return"):
+        layers.Lambda(lambda t: t, output_shape=lambda s: 3, name="lam3")(keras.Input((2,)))
+
+
+def test_core_layers_support_masking_as_in_keras_2():
+    assert layers.Dense(2).supports_masking
+    assert layers.Activation("relu").supports_masking
+    assert layers.Dropout(0.5).supports_masking
+
+
+def test_dense_constraints_in_config():
+    layer = layers.Dense(2, kernel_constraint="max_norm", bias_constraint="non_neg")
+    config_ = layer.get_config()
+    assert config_["kernel_constraint"] == {
+        "class_name": "MaxNorm",
+        "config": {"max_value": 2, "axis": 0},
+    }
+    restored = layers.Dense.from_config(config_)
+    assert restored.get_config() == config_
+
+
+def test_dropout_noise_shape_of_the_wrong_rank_is_refused():
+    with pytest.raises(ValueError, match=r"Dropout 'drop'.*noise_shape \(None, 1\)"):
+        layers.Dropout(0.5, noise_shape=(None, 1), name="drop")(data(2, 3, 4), training=True)
