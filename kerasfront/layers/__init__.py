@@ -32,9 +32,35 @@ from kerasfront.layers.convolutional_transpose import (
     Deconvolution3D,
 )
 from kerasfront.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
+from kerasfront.layers.cropping_padding import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from kerasfront.layers.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
 from kerasfront.layers.input_layer import Input, InputLayer
 from kerasfront.layers.input_spec import InputSpec
 from kerasfront.layers.keras_tensor import KerasTensor
+from kerasfront.layers.local import (
+    LocallyConnected1D,
+    LocallyConnected2D,
+)
 from kerasfront.layers.merge import (
     Add,
     Average,
@@ -50,6 +76,25 @@ from kerasfront.layers.merge import (
     minimum,
     multiply,
     subtract,
+)
+from kerasfront.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from kerasfront.layers.upsampling import (
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
 )
 
 __all__ = [
@@ -102,4 +147,40 @@ __all__ = [
     "Lambda",
     "Layer",
     "Reshape",
+    # Pooling, cropping, padding, up-sampling, locally connected.
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "LocallyConnected1D",
+    "LocallyConnected2D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
