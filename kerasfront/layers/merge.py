@@ -4,13 +4,45 @@ function forms (`add([x1, x2])`, `concatenate([x1, x2])`)."""
 from __future__ import annotations
 
 import functools
+import math
 
 from kerasfront import ops
 from kerasfront.layers.base import Layer
 
+# l2-normalization floor of Dot(normalize=True), TensorFlow's `l2_normalize` default
+# that Keras 2's backend used: x / sqrt(max(sum(x ** 2), 1e-12)).
+_L2_EPSILON = 1e-12
+
+
+def _looks_like_inputs(value) -> bool:
+    """True for a list of tensors, passed where a merge layer takes its arguments."""
+    return isinstance(value, (list, tuple)) and any(
+        not isinstance(item, int) or isinstance(item, bool) for item in value
+    )
+
+
+def _refuse_inputs(class_name: str, received) -> None:
+    """`Add([a, b])` is a common slip for `add([a, b])`: say so instead of failing later."""
+    function = class_name.lower()
+    raise TypeError(
+        f"{class_name} received its inputs as a constructor argument ({received!r:.80}). "
+        f"Create the layer, then call it on the list: `{class_name}()([a, b])`, or use the "
+        f"function form `{function}([a, b])`."
+    )
+
 
 class _Merge(Layer):
     """Base: checks the inputs are a list of at least two tensors of compatible shapes."""
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            if _looks_like_inputs(args[0]):
+                _refuse_inputs(type(self).__name__, args[0])
+            raise TypeError(
+                f"{type(self).__name__} takes keyword arguments only, received positional "
+                f"arguments {args!r:.80}."
+            )
+        super().__init__(**kwargs)
 
     def _check_list(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not all(
@@ -110,7 +142,13 @@ class Concatenate(_Merge):
     """Joins the inputs along `axis` (default: the last); other axes must match."""
 
     def __init__(self, axis=-1, **kwargs):
+        if _looks_like_inputs(axis):
+            _refuse_inputs("Concatenate", axis)
         super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(
+                f"Concatenate '{self.name}': axis must be an integer, received {axis!r}."
+            )
         self.axis = axis
 
     def build(self, input_shape):
@@ -146,6 +184,114 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
+class Dot(_Merge):
+    """The dot product of two inputs along one axis of each, sample by sample.
+
+    Keras 2's `batch_dot`: for inputs `x` and `y` and axes `(a, b)`, the output has the
+    shape of `x` without axis `a` followed by the shape of `y` without its batch axis
+    and axis `b`; a result with only the batch axis left becomes `(batch, 1)`. So two
+    `(batch, n)` inputs with `axes=1` give `(batch, 1)`, and `(batch, t, n)` with
+    `(batch, n, m)` and `axes=(2, 1)` give `(batch, t, m)`.
+
+    Args:
+        axes: one axis for both inputs, or a pair `(axis of x, axis of y)`; negative
+            values count from the end; never the batch axis 0.
+        normalize: L2-normalize both inputs along their axes first, so the output is
+            the cosine similarity.
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        if _looks_like_inputs(axes):
+            _refuse_inputs("Dot", axes)
+        super().__init__(**kwargs)
+        where = f"Dot '{self.name}'"
+        if isinstance(axes, int) and not isinstance(axes, bool):
+            pair = (axes, axes)
+        elif (
+            isinstance(axes, (list, tuple))
+            and len(axes) == 2
+            and all(isinstance(a, int) and not isinstance(a, bool) for a in axes)
+        ):
+            pair = tuple(axes)
+        else:
+            raise TypeError(
+                f"{where}: axes must be an integer or a pair of integers, received {axes!r}."
+            )
+        self.axes = axes if isinstance(axes, int) else list(axes)
+        self._axes_pair = pair
+        self.normalize = bool(normalize)
+
+    def _resolved_axes(self, shapes) -> tuple[int, int]:
+        """Both axes as non-negative positions; refuses the batch axis and bad ranks."""
+        resolved = []
+        for axis, shape in zip(self._axes_pair, shapes):
+            rank = len(shape)
+            position = axis + rank if axis < 0 else axis
+            if not 1 <= position < rank:
+                raise ValueError(
+                    f"Dot '{self.name}': axes {self.axes!r} do not fit inputs of shapes "
+                    f"{[tuple(s) for s in shapes]}; each axis must be a non-batch axis "
+                    f"(1..rank-1 or negative)."
+                )
+            resolved.append(position)
+        return resolved[0], resolved[1]
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2:
+            raise ValueError(
+                f"Dot '{self.name}' must be called on a list of exactly 2 tensors, received "
+                f"inputs of shape {input_shape}."
+            )
+        self._check_list(input_shape)
+        first, second = (tuple(shape) for shape in input_shape)
+        axis_x, axis_y = self._resolved_axes((first, second))
+        size_x, size_y = first[axis_x], second[axis_y]
+        if size_x is not None and size_y is not None and size_x != size_y:
+            raise ValueError(
+                f"Dot '{self.name}': axis {axis_x} of the first input (size {size_x}) and "
+                f"axis {axis_y} of the second (size {size_y}) must have the same size; "
+                f"received shapes {first} and {second}."
+            )
+        Layer.build(self, input_shape)
+
+    def _merge(self, inputs):
+        x, y = inputs
+        shape_x, shape_y = tuple(ops.shape(x)), tuple(ops.shape(y))
+        axis_x, axis_y = self._resolved_axes((shape_x, shape_y))
+        if self.normalize:
+            x = _l2_normalize(x, axis_x)
+            y = _l2_normalize(y, axis_y)
+        rest_x = [i for i in range(1, len(shape_x)) if i != axis_x]
+        rest_y = [i for i in range(1, len(shape_y)) if i != axis_y]
+        size = shape_x[axis_x]
+        # (batch, rows, size) @ (batch, size, columns): one batched matmul for any ranks.
+        rows = math.prod(shape_x[i] for i in rest_x)
+        columns = math.prod(shape_y[i] for i in rest_y)
+        x = ops.reshape(ops.transpose(x, (0, *rest_x, axis_x)), (-1, rows, size))
+        y = ops.reshape(ops.transpose(y, (0, axis_y, *rest_y)), (-1, size, columns))
+        product = ops.matmul(x, y)
+        sizes = [shape_x[i] for i in rest_x] + [shape_y[i] for i in rest_y]
+        return ops.reshape(product, (-1, *(sizes or [1])))
+
+    def compute_output_shape(self, input_shape):
+        first, second = (tuple(shape) for shape in input_shape)
+        axis_x, axis_y = self._resolved_axes((first, second))
+        rest_x = [d for i, d in enumerate(first) if i not in (0, axis_x)]
+        rest_y = [d for i, d in enumerate(second) if i not in (0, axis_y)]
+        return (first[0], *(rest_x + rest_y or [1]))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _l2_normalize(x, axis):
+    squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return x / ops.sqrt(ops.maximum(squares, _L2_EPSILON))
+
+
 def add(inputs, **kwargs):
     """`Add()(inputs)`."""
     return Add(**kwargs)(inputs)
@@ -174,3 +320,8 @@ def minimum(inputs, **kwargs):
 def concatenate(inputs, axis=-1, **kwargs):
     """`Concatenate(axis)(inputs)`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    """`Dot(axes, normalize)(inputs)`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

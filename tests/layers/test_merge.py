@@ -86,3 +86,108 @@ def test_subtract_takes_exactly_two():
     inputs = [layers.Input(shape=(3,)) for _ in range(3)]
     with pytest.raises(ValueError, match="exactly 2 inputs, received 3"):
         layers.Subtract()(inputs)
+
+
+# ---- Dot ----------------------------------------------------------------------------------
+
+
+def batch_dot(x, y, axes):
+    """NumPy reference for Keras 2's batch_dot: per sample, a tensordot over one axis of
+    each; a result with only the batch axis left gets a trailing axis of 1."""
+    result = np.stack([np.tensordot(a, b, axes=(axes[0] - 1, axes[1] - 1)) for a, b in zip(x, y)])
+    return result.reshape(len(x), 1) if result.ndim == 1 else result
+
+
+def l2_normalize(x, axis):
+    return x / np.sqrt(np.maximum(np.sum(x**2, axis=axis, keepdims=True), 1e-12))
+
+
+DOT_CASES = [
+    ((4, 3), (4, 3), 1, (1, 1), (4, 1)),
+    ((4, 3), (4, 3), -1, (1, 1), (4, 1)),
+    ((2, 3, 5), (2, 5, 4), (2, 1), (2, 1), (2, 3, 4)),
+    ((2, 3, 5), (2, 4, 5), (-1, -1), (2, 2), (2, 3, 4)),
+    ((2, 3, 5), (2, 3, 4), 1, (1, 1), (2, 5, 4)),
+    ((2, 5), (2, 5, 4), (1, 1), (1, 1), (2, 4)),
+    ((2, 3, 4, 5), (2, 5, 2), (3, 1), (3, 1), (2, 3, 4, 2)),
+]
+
+
+@pytest.mark.parametrize("shape_x, shape_y, axes, resolved, output_shape", DOT_CASES)
+def test_dot_matches_batch_dot(shape_x, shape_y, axes, resolved, output_shape):
+    x = RNG.standard_normal(shape_x).astype("float32")
+    y = RNG.standard_normal(shape_y).astype("float32")
+    layer = layers.Dot(axes=axes)
+    result = ops.convert_to_numpy(layer([x, y]))
+    expected = batch_dot(x, y, resolved)
+    assert result.shape == output_shape == expected.shape
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    symbolic = layers.dot(
+        [layers.Input(shape=shape_x[1:]), layers.Input(shape=shape_y[1:])], axes=axes
+    )
+    assert symbolic.shape == (None, *output_shape[1:])
+
+
+def test_dot_normalize_gives_cosine_similarity():
+    x = RNG.standard_normal((5, 4)).astype("float32")
+    y = RNG.standard_normal((5, 4)).astype("float32")
+    result = ops.convert_to_numpy(layers.Dot(axes=1, normalize=True)([x, y]))
+    expected = np.sum(l2_normalize(x, 1) * l2_normalize(y, 1), axis=1, keepdims=True)
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    x3 = RNG.standard_normal((2, 3, 4)).astype("float32")
+    y3 = RNG.standard_normal((2, 5, 4)).astype("float32")
+    result = ops.convert_to_numpy(layers.dot([x3, y3], axes=2, normalize=True))
+    expected = batch_dot(l2_normalize(x3, 2), l2_normalize(y3, 2), (2, 2))
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_dot_in_a_model_and_config_round_trip():
+    left, right = layers.Input(shape=(3, 4)), layers.Input(shape=(5, 4))
+    layer = layers.Dot(axes=(2, 2))
+    model = keras.Model([left, right], layer([left, right]))
+    x = RNG.standard_normal((2, 3, 4)).astype("float32")
+    y = RNG.standard_normal((2, 5, 4)).astype("float32")
+    np.testing.assert_allclose(
+        model.predict([x, y], verbose=0), batch_dot(x, y, (2, 2)), rtol=1e-5, atol=1e-6
+    )
+    config_ = layer.get_config()
+    assert config_["axes"] == [2, 2] and config_["normalize"] is False
+    restored = layers.Dot.from_config(config_)
+    assert restored.get_config() == config_
+
+
+def test_dot_refuses_bad_axes_and_mismatched_sizes():
+    first, second = layers.Input(shape=(3,)), layers.Input(shape=(4,))
+    with pytest.raises(ValueError, match=r"Dot 'dot_sizes'.*size 3.*size 4"):
+        layers.Dot(axes=1, name="dot_sizes")([first, second])
+    with pytest.raises(ValueError, match=r"Dot 'dot_batch'.*non-batch axis"):
+        layers.Dot(axes=0, name="dot_batch")([A, B])
+    with pytest.raises(ValueError, match=r"Dot 'dot_rank'.*non-batch axis"):
+        layers.Dot(axes=(1, 3), name="dot_rank")([A, B])
+    with pytest.raises(TypeError, match=r"Dot 'dot_type'.*axes must be an integer or a pair"):
+        layers.Dot(axes=(1, 2, 3), name="dot_type")
+    with pytest.raises(ValueError, match=r"Dot 'dot_three'.*exactly 2 tensors"):
+        layers.Dot(axes=1, name="dot_three")([A, B, C])
+
+
+@pytest.mark.parametrize(
+    "cls, function",
+    [
+        (layers.Add, "add"),
+        (layers.Subtract, "subtract"),
+        (layers.Multiply, "multiply"),
+        (layers.Average, "average"),
+        (layers.Maximum, "maximum"),
+        (layers.Minimum, "minimum"),
+        (layers.Concatenate, "concatenate"),
+        (layers.Dot, "dot"),
+    ],
+)
+def test_inputs_passed_to_the_constructor_point_to_the_function_form(cls, function):
+    inputs = [layers.Input(shape=(3,)), layers.Input(shape=(3,))]
+    with pytest.raises(
+        TypeError, match=rf"{cls.__name__}\(\)\(\[a, b\]\).*`{function}\(\[a, b\]\)`"
+    ):
+        cls(inputs)
+    with pytest.raises(TypeError, match=rf"`{function}\(\[a, b\]\)`"):
+        cls([A, B])
