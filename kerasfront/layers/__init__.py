@@ -40,10 +40,36 @@ from kerasfront.layers.convolutional_transpose import (
     Deconvolution3D,
 )
 from kerasfront.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
+from kerasfront.layers.cropping_padding import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from kerasfront.layers.embeddings import Embedding
+from kerasfront.layers.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
 from kerasfront.layers.input_layer import Input, InputLayer
 from kerasfront.layers.input_spec import InputSpec
 from kerasfront.layers.keras_tensor import KerasTensor
+from kerasfront.layers.local import (
+    LocallyConnected1D,
+    LocallyConnected2D,
+)
 from kerasfront.layers.masking import Masking
 from kerasfront.layers.merge import (
     Add,
@@ -65,6 +91,20 @@ from kerasfront.layers.merge import (
 )
 from kerasfront.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from kerasfront.layers.normalization import BatchNormalization, LayerNormalization
+from kerasfront.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from kerasfront.layers.regularization import (
     ActivityRegularization,
     SpatialDropout1D,
@@ -72,6 +112,11 @@ from kerasfront.layers.regularization import (
     SpatialDropout3D,
 )
 from kerasfront.layers.reshaping import Permute, RepeatVector
+from kerasfront.layers.upsampling import (
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+)
 
 __all__ = [
     "AtrousConv1D",
@@ -123,6 +168,42 @@ __all__ = [
     "Lambda",
     "Layer",
     "Reshape",
+    # Pooling, cropping, padding, up-sampling, locally connected.
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "LocallyConnected1D",
+    "LocallyConnected2D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
     # Core-catalogue layers: activations, embeddings, masking, noise, normalization,
     # regularization, reshaping, Dot.
     "ActivityRegularization",
