@@ -309,6 +309,35 @@ case("elu", "alpha_half", lambda m, t: m.elu(t(X), 0.5))
 case("elu", "alpha_two", lambda m, t: m.elu(t(X), alpha=2.0))
 case("stop_gradient", "float", lambda m, t: m.stop_gradient(t(X)))
 
+# Shape ops added with the layer ops.
+case("repeat", "axis0", lambda m, t: m.repeat(t(X), 2, axis=0))
+case("repeat", "axis-1", lambda m, t: m.repeat(t(X), 3, axis=-1))
+case("repeat", "flat", lambda m, t: m.repeat(t(M), 2))
+case("repeat", "int", lambda m, t: m.repeat(t(INTS), 2, axis=1))
+case("pad", "zeros", lambda m, t: m.pad(t(X), ((1, 2), (0, 1), (2, 0))))
+case("pad", "constant", lambda m, t: m.pad(t(M), ((0, 1), (3, 0)), constant_values=1.5))
+case("pad", "int", lambda m, t: m.pad(t(INTS), [[1, 1], [0, 2]]))
+case("pad", "nothing", lambda m, t: m.pad(t(X), ((0, 0),) * 3))
+
+# Layer statistics and lookups; convolution, pooling and resizing cases live in
+# test_layer_ops.py (looser tolerance).
+case("moments", "one_axis", lambda m, t: m.moments(t(X), axes=(1,)))
+case("moments", "several_axes", lambda m, t: m.moments(t(X), axes=(0, 2)))
+case("moments", "list_negative", lambda m, t: m.moments(t(X), axes=[-1, 0]))
+case("moments", "keepdims", lambda m, t: m.moments(t(X), axes=(0, 1), keepdims=True))
+case("moments", "all_axes", lambda m, t: m.moments(t(X), axes=(0, 1, 2)))
+TABLE = _rng.normal(size=(7, 3)).astype("float32")
+LOOKUP = np.array([[0, 6, 2], [2, 2, 5]])
+case("embedding_lookup", "int32", lambda m, t: m.embedding_lookup(t(TABLE), t(LOOKUP.astype("i4"))))
+case("embedding_lookup", "int64", lambda m, t: m.embedding_lookup(t(TABLE), t(LOOKUP.astype("i8"))))
+case("embedding_lookup", "float", lambda m, t: m.embedding_lookup(t(TABLE), t(LOOKUP.astype("f4"))))
+case("embedding_lookup", "scalar", lambda m, t: m.embedding_lookup(t(TABLE), t(np.array(4))))
+case(
+    "embedding_lookup",
+    "context",
+    lambda m, t: m.embedding_lookup(t(TABLE), t(LOOKUP[0]), "Embedding 'e'"),
+)
+
 RANDOM_OPS = ("random_uniform", "random_normal")
 
 # Mixed integer/float inputs: engines differ on whether they promote, so each may either
@@ -338,6 +367,11 @@ def _kind(dtype: np.dtype) -> str:
 
 
 def _assert_same(actual, expected, module) -> None:
+    if isinstance(expected, tuple) and expected and isinstance(expected[0], np.ndarray):
+        assert isinstance(actual, (tuple, list)) and len(actual) == len(expected)
+        for actual_item, expected_item in zip(actual, expected):
+            _assert_same(actual_item, expected_item, module)
+        return
     if isinstance(expected, (bool, str, tuple)):
         assert type(actual) is type(expected) or isinstance(actual, type(expected))
         assert actual == expected
@@ -368,7 +402,9 @@ def test_op_names_are_unique():
 
 
 def test_every_op_has_a_case():
-    compared = {item.op for item in CASES}
+    from test_layer_ops import LAYER_CASES  # convolutions, pooling, resizing
+
+    compared = {item.op for item in CASES + LAYER_CASES}
     assert compared <= set(contract.OP_NAMES), "a case names an op outside the contract"
     untested = set(contract.OP_NAMES) - compared - set(RANDOM_OPS)
     assert not untested, f"ops without a comparison case: {sorted(untested)}"
