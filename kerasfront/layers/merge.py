@@ -220,6 +220,8 @@ class Dot(_Merge):
         self.axes = axes if isinstance(axes, int) else list(axes)
         self._axes_pair = pair
         self.normalize = bool(normalize)
+        # Keras 2: masked inputs are accepted, and the output carries no mask.
+        self.supports_masking = True
 
     def _resolved_axes(self, shapes) -> tuple[int, int]:
         """Both axes as non-negative positions; refuses the batch axis and bad ranks."""

@@ -152,6 +152,7 @@ def test_dot_in_a_model_and_config_round_trip():
     )
     config_ = layer.get_config()
     assert config_["axes"] == [2, 2] and config_["normalize"] is False
+    assert layer.supports_masking and layer.compute_mask([x, y], [None, None]) is None
     restored = layers.Dot.from_config(config_)
     assert restored.get_config() == config_
 
