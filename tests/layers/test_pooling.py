@@ -158,6 +158,18 @@ def test_global_average_pooling_1d_leaves_masked_steps_out(data_format):
     np.testing.assert_allclose(as_numpy(layer(inputs)), x.mean(axis=1), rtol=RTOL, atol=ATOL)
 
 
+def test_global_average_pooling_1d_consumes_a_mask_in_a_model():
+    x = data(2, 4, 3)
+    x[0, 2:] = 0.0  # Masking(0.0) masks these steps
+    x[1, 0] = 0.0
+    inputs = keras.Input((4, 3))
+    outputs = layers.GlobalAveragePooling1D()(layers.Masking(0.0)(inputs))
+    model = keras.Model(inputs, outputs)
+    keep = np.any(x != 0.0, axis=-1)[..., None].astype("float32")
+    expected = (x * keep).sum(axis=1) / keep.sum(axis=1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
+
+
 def test_pooling_unknown_spatial_sizes_in_a_functional_model():
     inputs = keras.Input((None, None, 3))
     pooled = layers.MaxPooling2D((2, 3), padding="same")(inputs)
