@@ -32,7 +32,7 @@ class Embedding(Layer):
     inside `fit`/`predict`. The weight `embeddings` has shape `(input_dim, output_dim)`.
     """
 
-    # The dtype of the `Input` a Sequential model creates for this layer (see report).
+    # The dtype of the `Input` a Sequential model creates for this layer: indices.
     input_dtype = "int32"
 
     def __init__(

@@ -51,8 +51,11 @@ class Sequential(Model):
         if self._input_tensor is None and not self._stack:
             batch_shape = getattr(layer, "_batch_input_shape", None)
             if batch_shape is not None:
+                # A layer that takes other data than its own dtype (Embedding: indices)
+                # says so with `input_dtype`.
+                dtype = getattr(layer, "input_dtype", None) or layer.dtype
                 self._input_tensor = Input(
-                    batch_shape=batch_shape, dtype=layer.dtype, name=f"{layer.name}_input"
+                    batch_shape=batch_shape, dtype=dtype, name=f"{layer.name}_input"
                 )
         self._stack.append(layer)
         if self._input_tensor is not None:

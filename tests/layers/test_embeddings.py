@@ -95,6 +95,7 @@ def test_input_length_output_shape_and_sequential_input():
     assert model.output_shape == (None, 4, 3)
     # Without input_length, Keras 2 makes the input (batch, None).
     assert keras.Sequential([layers.Embedding(5, 3)]).input_shape == (None, None)
+    assert model.inputs[0].dtype == "int32"  # indices, not floatx
     layer = layers.Embedding(5, 3, input_length=4)
     assert layer.compute_output_shape((None, None)) == (None, 4, 3)
     assert layers.Embedding(5, 3, input_length=(2, None)).compute_output_shape((8, 2, 7)) == (
