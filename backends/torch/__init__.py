@@ -109,7 +109,8 @@ def value_and_grad(fn):
         with torch.enable_grad():
             leaves = [value.detach().requires_grad_(True) for value in values]
             value, aux = fn(leaves, *args)
-            grads = torch.autograd.grad(value, leaves, allow_unused=True)
+            # A model with nothing to train (all frozen) still reports its loss.
+            grads = torch.autograd.grad(value, leaves, allow_unused=True) if leaves else []
         grads = [torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads)]
         return (value.detach(), aux), grads
 
