@@ -18,6 +18,8 @@ import torch
 
 def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon):
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= alpha m / (sqrt(v) + eps)."""
+    if not variables:  # foreach kernels refuse empty lists (a fully frozen model)
+        return variables, ms, vs
     with torch.no_grad():
         torch._foreach_lerp_(ms, grads, 1.0 - beta_1)  # m + (1 - b1)(g - m): the same m
         torch._foreach_mul_(vs, beta_2)
@@ -37,6 +39,8 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon):
 
 def sgd_momentum_update(variables, grads, velocities, learning_rate, momentum, nesterov):
     """v = momentum v - lr g; w += v (Nesterov: w += momentum v - lr g)."""
+    if not variables:
+        return variables, velocities
     with torch.no_grad():
         scaled = torch._foreach_mul(grads, learning_rate)
         torch._foreach_mul_(velocities, momentum)
