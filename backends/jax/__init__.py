@@ -129,6 +129,32 @@ def value_and_grad(fn):
     return jax.value_and_grad(fn, has_aux=True)
 
 
+def _with_callback_errors(compiled, note: str = ""):
+    """`compiled`, re-raising an error our host callbacks raised inside it (an index out
+    of range in `embedding_lookup`) as that error, instead of as the runtime's wrapper
+    whose message starts with a traceback; `note` is added to the message."""
+
+    def run(*args):
+        try:
+            return compiled(*args)
+        except jax.errors.JaxRuntimeError as error:
+            lines = str(error).splitlines()
+            raised = [line for line in lines if line.startswith("IndexError: ")]
+            if not raised:
+                raise
+            raise IndexError(raised[-1].removeprefix("IndexError: ") + note) from None
+
+    return run
+
+
+# A step whose state is donated has given its buffers away before a callback can fail.
+_DONATED_NOTE = (
+    " On JAX the failed step had already given away the state it updates (buffer "
+    "donation: the weights in fit, the metrics in evaluate); rebuild or reload the model "
+    "before training it again."
+)
+
+
 def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
     if jit_compile is False:
@@ -136,7 +162,7 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     else:
         # The old state is donated: XLA writes the new values into its buffers instead of
         # allocating fresh ones every step. The old arrays are dead after the call.
-        compiled = jax.jit(pure_fn, donate_argnums=(1,))
+        compiled = _with_callback_errors(jax.jit(pure_fn, donate_argnums=(1,)), _DONATED_NOTE)
 
     def run(*batch):
         new_values, outputs = compiled(
@@ -150,7 +176,7 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
-    compiled = jax.jit(pure_fn) if jit_compile is not False else pure_fn
+    compiled = _with_callback_errors(jax.jit(pure_fn)) if jit_compile is not False else pure_fn
 
     def run(*args):
         return compiled([variable.storage for variable in variables], *args)

@@ -7,6 +7,7 @@ Variables are `tf.Variable`s updated in place by the compiled step; XLA is used 
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up chatter off the terminal
 
@@ -94,6 +95,29 @@ def value_and_grad(fn):
     return run
 
 
+# How a failed `embedding_lookup` assertion reads inside TensorFlow's error message.
+_INDEX_ASSERTION = re.compile(
+    r"assertion failed: \[(.*?index out of range:)\] \[(-?\d+)\] \[(.*?)\]"
+)
+
+
+def _with_index_errors(function):
+    """`function`, re-raising a failed index assertion of `embedding_lookup` as the
+    contract's IndexError instead of TensorFlow's graph-execution error."""
+
+    def run(*args):
+        try:
+            return function(*args)
+        except tf.errors.InvalidArgumentError as error:
+            found = _INDEX_ASSERTION.search(str(error))
+            if found is None:
+                raise
+            prefix, index, rest = (part.replace("\\'", "'") for part in found.groups())
+            raise IndexError(f"{prefix} {index} {rest}") from None
+
+    return run
+
+
 def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
     read_storages = [variable.storage for variable in read_only]
@@ -110,7 +134,7 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
             storage.assign(value)
         return outputs
 
-    return step
+    return _with_index_errors(step)
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
@@ -120,4 +144,4 @@ def compile_function(pure_fn, variables, jit_compile=None):
     def run(*args):
         return pure_fn([storage.value() for storage in storages], *args)
 
-    return run
+    return _with_index_errors(run)

@@ -127,12 +127,9 @@ def test_embedding_lookup_refuses_out_of_range_indices_when_compiled():
     good = np.array([[0, 6], [3, 3]], dtype="int32")
     np.testing.assert_array_equal(ADAPTER.convert_to_numpy(run(t(TABLE), t(good))), TABLE[good])
     for bad in (7, -2):
-        with pytest.raises(Exception) as raised:
+        expected = rf"^Embedding 'e': index out of range: {bad} is not in \[0, 7\)"
+        with pytest.raises(IndexError, match=expected):
             ADAPTER.convert_to_numpy(run(t(TABLE), t(np.array([[0, bad], [3, 3]], "int32"))))
-        # TensorFlow's assertion escapes the quotes of the context: compare without them.
-        message = str(raised.value).replace("\\", "")
-        assert "Embedding 'e': index out of range" in message
-        assert f"{bad}" in message and "[0, 7)" in message
 
 
 @pytest.mark.skipif(not ADAPTER.SUPPORTS_TRAINING, reason="the NumPy reference has no gradients")
@@ -149,5 +146,5 @@ def test_embedding_lookup_refuses_out_of_range_indices_under_compiled_gradients(
     expected[0], expected[5] = 2, 1
     grad = ADAPTER.convert_to_numpy(ADAPTER.convert_to_tensor(grad))
     np.testing.assert_array_equal(grad, expected)
-    with pytest.raises(Exception, match="index out of range"):
+    with pytest.raises(IndexError, match="index out of range"):
         ADAPTER.convert_to_numpy(run(t(TABLE), t(np.array([0, 9], "int32"))))
