@@ -17,6 +17,7 @@ import pytest
 ENGINES = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
 RESULT_PREFIX = "RESULT "
 
+
 def run_on_every_engine(script: str, payload) -> dict:
     """Starts `script` (which prints `RESULT <json>`) under each installed engine, all at
     once, with `json.dumps(payload)` as its argument; returns {engine: result}."""
