@@ -30,6 +30,11 @@ from kerasfront.backends.layer_args import (
 _NATIVE_GROUPS = bool(tf.config.list_physical_devices("GPU"))
 
 
+# Named explicitly: the eager gradient of a 3-D convolution made without a data_format
+# attribute fails inside TensorFlow (it reads the unset attribute).
+_CHANNELS_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
+
+
 def _channels_last(x, data_format: str, rank: int):
     if data_format == "channels_last":
         return x
@@ -70,7 +75,10 @@ def _grouped(x, kernel, strides, padding, dilations, groups, rank):
         return y[:, 0] if flat else y
     pieces = zip(tf.split(x, groups, axis=-1), tf.split(kernel, groups, axis=-1))
     return tf.concat(
-        [tf.nn.convolution(part, k, strides, padding, dilations=dilations) for part, k in pieces],
+        [
+            tf.nn.convolution(part, k, strides, padding, _CHANNELS_LAST[rank], dilations=dilations)
+            for part, k in pieces
+        ],
         axis=-1,
     )
 
@@ -95,7 +103,9 @@ def conv(
     if groups > 1 and not _NATIVE_GROUPS:
         y = _grouped(x, kernel, strides, padding.upper(), dilations, groups, rank)
     else:
-        y = tf.nn.convolution(x, kernel, strides, padding.upper(), dilations=dilations)
+        y = tf.nn.convolution(
+            x, kernel, strides, padding.upper(), _CHANNELS_LAST[rank], dilations=dilations
+        )
     return _restore(y, data_format, rank)
 
 
