@@ -123,6 +123,17 @@ LAYER_OPS = (
     # clamped or garbage row. Embedding uses it.
     "embedding_lookup",
 )
+# The time loop of recurrent layers, as one engine loop (jax.lax.scan, tf.while_loop inside
+# tf.function, a plain loop in eager torch):
+# (fn, init, xs, reverse=False, unroll=1) -> (final_carry, ys), with the meaning of
+# jax.lax.scan restricted to flat lists: `fn(carry, x) -> (new_carry, y)` where `carry`
+# (like `init`) is a list of tensors whose shapes and dtypes stay fixed, `x` is a list
+# holding step t of each tensor in `xs` (a non-empty list of tensors scanned along their
+# first axis, all of the same length) and `y` is a list of tensors; `ys` is the list of
+# those per-step tensors stacked on a new first axis, in step order even when `reverse`
+# walks from the last step to the first. `unroll` is how many steps one loop iteration
+# runs (a speed hint; `True` unrolls fully). Differentiable on every engine that trains.
+LOOP_OPS = ("scan",)
 RANDOM_OPS = ("random_uniform", "random_normal")
 
 OP_NAMES = (
@@ -133,6 +144,7 @@ OP_NAMES = (
     + LINALG_OPS
     + NN_OPS
     + LAYER_OPS
+    + LOOP_OPS
     + RANDOM_OPS
 )
 
@@ -164,6 +176,16 @@ OPTIONAL_NAMES = (
     "affine",  # (x, kernel, bias) -> x @ kernel + bias, fused where the engine can
     "adam_update",  # (variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon) -> (w, m, v)
     "sgd_momentum_update",  # (variables, grads, velocities, lr, momentum, nesterov) -> (w, v)
+    # Fused recurrent kernels (cuDNN on a GPU), for the configurations they compute:
+    # (inputs (batch, time, features), initial_states, kernel, recurrent_kernel, bias,
+    #  go_backwards) -> (outputs (batch, time, units), final_states), in Keras's weight
+    # layout. "lstm": gates i, f, c, o with sigmoid/tanh, states [h, c], bias (4 units,).
+    # "gru": Keras's reset_after=True GRU with sigmoid/tanh, gates z, r, h, states [h],
+    # bias (2, 3 units) (input bias row, recurrent bias row). Outputs are in step order
+    # (reversed input when go_backwards). Recurrent layers use them when present and
+    # their configuration matches, else `scan`.
+    "lstm",
+    "gru",
 )
 
 
