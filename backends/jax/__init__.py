@@ -25,6 +25,7 @@ SUPPORTS_TRAINING = True
 
 globals().update(make_ops(jnp))
 
+from .loops import scan  # noqa: E402, F401
 from .nn import (  # noqa: E402, F401
     average_pool,
     conv,

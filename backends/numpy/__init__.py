@@ -22,6 +22,7 @@ SUPPORTS_TRAINING = False
 
 globals().update(make_ops(np))
 
+from .loops import scan  # noqa: E402, F401
 from .nn import (  # noqa: E402, F401
     average_pool,
     conv,

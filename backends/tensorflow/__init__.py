@@ -22,11 +22,15 @@ from kerasfront.backend.tracing import (  # noqa: E402
     without_side_effects,
 )
 
-from . import nn, ops  # noqa: E402
+from . import loops, nn, ops  # noqa: E402
 
-# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py.
+# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
+# loop in loops.py.
 globals().update(
-    {name: getattr(ops, name) if hasattr(ops, name) else getattr(nn, name) for name in OP_NAMES}
+    {
+        name: next(getattr(module, name) for module in (ops, nn, loops) if hasattr(module, name))
+        for name in OP_NAMES
+    }
 )
 
 NAME = "tensorflow"

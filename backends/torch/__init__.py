@@ -15,12 +15,16 @@ from kerasfront.backend.contract import OP_NAMES
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
-from . import nn, ops
+from . import loops, nn, ops
 from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
 
-# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py.
+# Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
+# loop in loops.py.
 globals().update(
-    {name: getattr(ops, name) if hasattr(ops, name) else getattr(nn, name) for name in OP_NAMES}
+    {
+        name: next(getattr(module, name) for module in (ops, nn, loops) if hasattr(module, name))
+        for name in OP_NAMES
+    }
 )
 affine = ops.affine
 

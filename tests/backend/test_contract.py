@@ -403,8 +403,9 @@ def test_op_names_are_unique():
 
 def test_every_op_has_a_case():
     from test_layer_ops import LAYER_CASES  # convolutions, pooling, resizing
+    from test_scan import LOOP_CASES
 
-    compared = {item.op for item in CASES + LAYER_CASES}
+    compared = {item.op for item in CASES + LAYER_CASES + LOOP_CASES}
     assert compared <= set(contract.OP_NAMES), "a case names an op outside the contract"
     untested = set(contract.OP_NAMES) - compared - set(RANDOM_OPS)
     assert not untested, f"ops without a comparison case: {sorted(untested)}"
