@@ -1,4 +1,5 @@
-"""Engine-free checks shared by every adapter's `scan` (see contract.LOOP_OPS)."""
+"""Engine-free parts of every adapter's `scan` (see contract.LOOP_OPS): the checks, and the
+plain step loop of the engines that run eagerly (the NumPy reference, torch)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,13 @@ def check_scan_inputs(xs, shapes) -> int:
 
 def step_order(length: int, reverse: bool):
     return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def python_scan(fn, init, xs, reverse, shapes, stack):
+    """`scan` as a Python loop over the steps; `stack(list_of_tensors)` stacks one output."""
+    length = check_scan_inputs(xs, shapes)
+    carry, per_step = list(init), [None] * length
+    for t in step_order(length, reverse):
+        carry, y = fn(carry, [x[t] for x in xs])
+        carry, per_step[t] = list(carry), list(y)
+    return carry, [stack([step[i] for step in per_step]) for i in range(len(per_step[0]))]
