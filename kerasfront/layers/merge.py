@@ -32,7 +32,12 @@ def _refuse_inputs(class_name: str, received) -> None:
 
 
 class _Merge(Layer):
-    """Base: checks the inputs are a list of at least two tensors of compatible shapes."""
+    """Base: checks the inputs are a list of at least two tensors of compatible shapes.
+
+    Masks (Keras 2): the inputs may carry masks; the output's mask is the logical AND of
+    the inputs' masks, an input without one counting as unmasked (all True), and None
+    when no input has one.
+    """
 
     def __init__(self, *args, **kwargs):
         if args:
@@ -43,6 +48,7 @@ class _Merge(Layer):
                 f"arguments {args!r:.80}."
             )
         super().__init__(**kwargs)
+        self.supports_masking = True
 
     def _check_list(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not all(
@@ -90,6 +96,25 @@ class _Merge(Layer):
 
     def call(self, inputs):
         return self._merge(list(inputs))
+
+    def _input_masks(self, inputs, mask):
+        """The per-input masks as a list (None entries for unmasked inputs), or None
+        when no input has a mask."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': mask must be a list with one entry "
+                f"(a mask or None) per input, {len(inputs)} in all; received {mask!r:.100}."
+            )
+        return None if all(m is None for m in mask) else list(mask)
+
+    def compute_mask(self, inputs, mask=None):
+        masks = self._input_masks(inputs, mask)
+        if masks is None:
+            return None
+        present = [ops.cast(m, "bool") for m in masks if m is not None]
+        return functools.reduce(ops.logical_and, present)
 
 
 class Add(_Merge):
@@ -179,6 +204,35 @@ class Concatenate(_Merge):
         sizes = [shape[axis] for shape in shapes]
         output[axis] = None if any(size is None for size in sizes) else sum(sizes)
         return tuple(output)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 2's rule: every mask is brought to the input's rank with a last axis of
+        size 1 (a missing one as all True, a full-rank one reduced with `all` over the
+        last axis), the masks are concatenated along `axis`, and `all` over the last
+        axis gives the output mask. So masks along the concatenation axis (e.g. time,
+        `axis=1`) are joined, and along the feature axis they are AND-ed."""
+        masks = self._input_masks(inputs, mask)
+        if masks is None:
+            return None
+        columns = [self._mask_column(x, m) for x, m in zip(inputs, masks)]
+        return ops.all(ops.concatenate(columns, axis=self.axis), axis=-1)
+
+    def _mask_column(self, x, mask):
+        """`mask` of input `x` as a boolean tensor of shape `x.shape[:-1] + (1,)`."""
+        rank = len(ops.shape(x))
+        if mask is None:
+            return ops.ones_like(ops.take(x, [0], axis=-1), dtype="bool")
+        mask = ops.cast(mask, "bool")
+        mask_rank = len(ops.shape(mask))
+        if mask_rank == rank:
+            return ops.all(mask, axis=-1, keepdims=True)
+        if mask_rank == rank - 1:
+            return ops.expand_dims(mask, -1)
+        raise ValueError(
+            f"Concatenate '{self.name}': a mask must have the rank of its input or one "
+            f"less; received a mask of shape {tuple(ops.shape(mask))} for an input of shape "
+            f"{tuple(ops.shape(x))}."
+        )
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

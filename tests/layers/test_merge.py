@@ -192,3 +192,86 @@ def test_inputs_passed_to_the_constructor_point_to_the_function_form(cls, functi
         cls(inputs)
     with pytest.raises(TypeError, match=rf"`{function}\(\[a, b\]\)`"):
         cls([A, B])
+
+
+# ---- masks (Keras 2: AND for elementwise merges, joined along Concatenate's axis) ---------
+
+TOKENS_A = np.array([[1, 0, 2, 0], [0, 3, 3, 3]])
+TOKENS_B = np.array([[1, 1, 0, 0], [4, 0, 3, 3]])
+KEEP_A, KEEP_B = TOKENS_A != 0, TOKENS_B != 0
+
+
+class MaskAsOutput(layers.Layer):
+    """Outputs the mask it receives (as floats; all ones when there is none)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.ones_like(ops.sum(inputs, axis=-1))
+        return ops.cast(mask, "float32")
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+def test_merge_masks_in_a_functional_model():
+    first, second = layers.Input((4,), dtype="int32"), layers.Input((4,), dtype="int32")
+    plain = layers.Input((4, 3))
+    left = layers.Embedding(5, 3, mask_zero=True)(first)
+    right = layers.Embedding(5, 3, mask_zero=True)(second)
+    merged = {
+        "add": layers.add([left, right, plain]),
+        "average_one_masked": layers.average([left, plain]),
+        "multiply_unmasked": layers.multiply([plain, plain]),
+        "concat_features": layers.concatenate([left, right, plain]),
+        "concat_time": layers.concatenate([left, plain, right], axis=1),
+    }
+    assert merged["add"].keras_mask.shape == (None, 4)
+    assert merged["multiply_unmasked"].keras_mask is None
+    assert merged["concat_time"].shape == (None, 12, 3)
+    assert merged["concat_time"].keras_mask.shape == (None, 12)
+    names = sorted(merged)
+    model = keras.Model([first, second, plain], [MaskAsOutput()(merged[n]) for n in names])
+    data = [TOKENS_A, TOKENS_B, RNG.standard_normal((2, 4, 3)).astype("float32")]
+    results = dict(zip(names, model.predict(data, verbose=0)))
+    every = np.ones((2, 4), bool)
+    expected = {
+        "add": KEEP_A & KEEP_B,
+        "average_one_masked": KEEP_A,
+        "multiply_unmasked": every,
+        "concat_features": KEEP_A & KEEP_B,
+        "concat_time": np.concatenate([KEEP_A, every, KEEP_B], axis=1),
+    }
+    for name in names:
+        np.testing.assert_array_equal(results[name], expected[name].astype("float32"), name)
+
+
+def test_masking_layer_masks_through_concatenate_on_tensors():
+    x = RNG.standard_normal((2, 3, 2)).astype("float32")
+    x[0, 1] = 0.0
+    y = RNG.standard_normal((2, 3, 4)).astype("float32")
+    masking = layers.Masking(0.0)
+    mask = masking.compute_mask(ops.convert_to_tensor(x))
+    full_y = ops.convert_to_tensor(np.abs(y) > 0.5)  # a full-rank mask is reduced over features
+    layer = layers.Concatenate(axis=1)
+    result = layer.compute_mask(
+        [ops.convert_to_tensor(x), ops.convert_to_tensor(y)], [mask, full_y]
+    )
+    expected = np.concatenate([np.any(x != 0, axis=-1), np.all(np.abs(y) > 0.5, axis=-1)], axis=1)
+    np.testing.assert_array_equal(ops.convert_to_numpy(result), expected)
+    assert layer.compute_mask([x, y], None) is None
+    assert layer.compute_mask([x, y], [None, None]) is None
+    with pytest.raises(ValueError, match=r"Concatenate '.*': mask must be a list with one entry"):
+        layer.compute_mask([x, y], [mask])
+    with pytest.raises(ValueError, match=r"rank of its input or one less"):
+        layer.compute_mask([x, y], [ops.convert_to_tensor(np.ones((2,), bool)), None])
+
+
+def test_dot_output_carries_no_mask_even_from_masked_inputs():
+    first = layers.Input((4,), dtype="int32")
+    embedded = layers.Embedding(5, 3, mask_zero=True)(first)
+    product = layers.Dot(axes=2)([embedded, embedded])
+    assert product.shape == (None, 4, 4) and product.keras_mask is None
