@@ -8,18 +8,14 @@ images, Adam (Keras defaults), batch 128, 8,000 samples. Run `python benchmarks/
 from __future__ import annotations
 
 import numpy as np
-from harness import Benchmark, main
+from harness import Benchmark, compile_like_native, main
 from native_cnn import (
     BATCH_SIZE,
-    BETA_1,
-    BETA_2,
     BUILDERS,
     CLASSES,
-    EPSILON,
     FILTERS,
     IMAGE_SHAPE,
     KERNEL,
-    LEARNING_RATE,
 )
 
 
@@ -42,11 +38,7 @@ def build_model(keras):
             layers.Dense(CLASSES, activation="softmax"),
         ]
     )
-    optimizer = keras.optimizers.Adam(
-        learning_rate=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON
-    )
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
-    return model
+    return compile_like_native(keras, model)
 
 
 BENCHMARK = Benchmark(

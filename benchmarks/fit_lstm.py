@@ -9,17 +9,13 @@ Run `python benchmarks/fit_lstm.py`; see benchmarks/README.md.
 from __future__ import annotations
 
 import numpy as np
-from harness import Benchmark, main
+from harness import Benchmark, compile_like_native, main
 from native_lstm import (
     BATCH_SIZE,
-    BETA_1,
-    BETA_2,
     BUILDERS,
     CLASSES,
-    EPSILON,
     FEATURES,
     LAYERS,
-    LEARNING_RATE,
     STEPS,
     UNITS,
 )
@@ -44,11 +40,7 @@ def build_model(keras):
         for index in range(LAYERS)
     ]
     model = keras.models.Sequential([*stack, layers.Dense(CLASSES, activation="softmax")])
-    optimizer = keras.optimizers.Adam(
-        learning_rate=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON
-    )
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
-    return model
+    return compile_like_native(keras, model)
 
 
 BENCHMARK = Benchmark(

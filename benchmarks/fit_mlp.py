@@ -8,8 +8,8 @@ benchmarks/README.md for what each column means.
 from __future__ import annotations
 
 import numpy as np
-from harness import Benchmark, main
-from native_mlp import BATCH_SIZE, BETA_1, BETA_2, BUILDERS, EPSILON, LAYER_SIZES, LEARNING_RATE
+from harness import Benchmark, compile_like_native, main
+from native_mlp import BATCH_SIZE, BUILDERS, LAYER_SIZES
 
 
 def make_data(samples: int, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
@@ -29,11 +29,7 @@ def build_model(keras):
             layers.Dense(LAYER_SIZES[3], activation="softmax"),
         ]
     )
-    optimizer = keras.optimizers.Adam(
-        learning_rate=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON
-    )
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
-    return model
+    return compile_like_native(keras, model)
 
 
 BENCHMARK = Benchmark(

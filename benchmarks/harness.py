@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from native_common import BETA_1, BETA_2, EPSILON, LEARNING_RATE
 
 ALL_BACKENDS = ("tensorflow", "torch", "jax")
 RESULT_PREFIX = "RESULT "
@@ -45,6 +46,15 @@ class Benchmark:
     native_builders: dict
     batch_size: int
     default_samples: int
+
+
+def compile_like_native(keras, model):
+    """Adam with the native loops' hyper-parameters and categorical cross-entropy."""
+    optimizer = keras.optimizers.Adam(
+        learning_rate=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON
+    )
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    return model
 
 
 def keras_side(benchmark: Benchmark, keras):

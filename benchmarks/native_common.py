@@ -1,0 +1,154 @@
+"""What every hand-written benchmark loop shares, per engine: the epoch loop around a
+model's forward function, Keras 2's clipped cross-entropy, and Adam with Keras's
+hyper-parameters. No Keras in here.
+
+Each `*_trainer` returns `(train_epoch, predict_one)`: `train_epoch(x, y, order)` runs one
+epoch over the NumPy arrays in the given sample order (gather the batch from NumPy,
+convert, forward, loss, gradients, Adam) and returns the mean loss, summed on the device
+and read once per epoch as kerasfront does; `predict_one(x1)` returns NumPy outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LEARNING_RATE, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+# Keras 2 clips probabilities to [eps, 1 - eps] before the log; the loops do the same.
+CLIP = 1e-7
+
+
+def glorot_uniform(rng, shape, fan_in, fan_out) -> np.ndarray:
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+
+def batch_indices(order: np.ndarray, batch_size: int):
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def torch_trainer(modules, forward, device: str, batch_size: int, to_input=None):
+    """`forward(x) -> probabilities` over the torch `modules`; fused Adam (the fastest
+    torch optimizer on CPU and GPU). `to_input(tensor)` adapts a batch (e.g. a
+    channels_last view)."""
+    import torch
+
+    target = torch.device("cuda" if device == "gpu" and torch.cuda.is_available() else "cpu")
+    for module in modules:
+        module.to(target)
+    parameters = [p for module in modules for p in module.parameters()]
+    optimizer = torch.optim.Adam(
+        parameters, lr=LEARNING_RATE, betas=(BETA_1, BETA_2), eps=EPSILON, fused=True
+    )
+    adapt = to_input or (lambda tensor: tensor)
+
+    def inputs(array):
+        return adapt(torch.from_numpy(array).to(target, non_blocking=True))
+
+    def train_epoch(x, y, order):
+        total = torch.zeros((), device=target)
+        for idx in batch_indices(order, batch_size):
+            y_batch = torch.from_numpy(y[idx]).to(target, non_blocking=True)
+            optimizer.zero_grad(set_to_none=True)
+            probs = forward(inputs(x[idx])).clamp(CLIP, 1.0 - CLIP)
+            loss = -(y_batch * probs.log()).sum(dim=-1).mean()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(idx)
+        return total.item() / len(order)
+
+    def predict_one(x1):
+        with torch.inference_mode():
+            return forward(inputs(x1)).cpu().numpy()
+
+    return train_epoch, predict_one
+
+
+def tensorflow_trainer(params, forward, input_shape, classes: int, batch_size: int):
+    """`forward(x) -> probabilities` over the `tf.Variable`s `params`, in a `tf.function`
+    with a None batch axis (the short last batch reuses the graph). Raw tf ops only:
+    TF 2.21 bundles Keras 3, which is not what is measured."""
+    import tensorflow as tf
+
+    first_moments = [tf.Variable(tf.zeros_like(p)) for p in params]
+    second_moments = [tf.Variable(tf.zeros_like(p)) for p in params]
+    step = tf.Variable(0.0)
+    total = tf.Variable(0.0)
+    x_spec = tf.TensorSpec([None, *input_shape], tf.float32)
+    y_spec = tf.TensorSpec([None, classes], tf.float32)
+
+    @tf.function(input_signature=[x_spec, y_spec])
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            probs = tf.clip_by_value(forward(x), CLIP, 1.0 - CLIP)
+            loss = tf.reduce_mean(-tf.reduce_sum(y * tf.math.log(probs), axis=-1))
+        grads = tape.gradient(loss, params)
+        step.assign_add(1.0)
+        # Keras 2's Adam folds both bias corrections into the step size.
+        step_size = LEARNING_RATE * tf.sqrt(1.0 - BETA_2**step) / (1.0 - BETA_1**step)
+        for param, grad, m, v in zip(params, grads, first_moments, second_moments):
+            m.assign(BETA_1 * m + (1.0 - BETA_1) * grad)
+            v.assign(BETA_2 * v + (1.0 - BETA_2) * tf.square(grad))
+            param.assign_sub(step_size * m / (tf.sqrt(v) + EPSILON))
+        total.assign_add(loss * tf.cast(tf.shape(x)[0], tf.float32))
+
+    predict_fn = tf.function(forward, input_signature=[x_spec])
+
+    def train_epoch(x, y, order):
+        total.assign(0.0)
+        for idx in batch_indices(order, batch_size):
+            train_step(tf.constant(x[idx]), tf.constant(y[idx]))
+        return float(total.numpy()) / len(order)
+
+    def predict_one(x1):
+        return predict_fn(tf.constant(x1)).numpy()
+
+    return train_epoch, predict_one
+
+
+def jax_trainer(params, forward, batch_size: int):
+    """`forward(params, x) -> probabilities` for the pytree `params`: one jitted step with
+    the whole optimizer state donated, so XLA updates the buffers in place."""
+    import jax
+    import jax.numpy as jnp
+
+    tree_map = jax.tree_util.tree_map
+
+    def loss_fn(params, x, y):
+        probs = jnp.clip(forward(params, x), CLIP, 1.0 - CLIP)
+        return jnp.mean(-jnp.sum(y * jnp.log(probs), axis=-1))
+
+    def train_step(state, x, y):
+        params, m, v, step, total = state
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        step = step + 1.0
+        m = tree_map(lambda m, g: BETA_1 * m + (1.0 - BETA_1) * g, m, grads)
+        v = tree_map(lambda v, g: BETA_2 * v + (1.0 - BETA_2) * g * g, v, grads)
+        step_size = LEARNING_RATE * jnp.sqrt(1.0 - BETA_2**step) / (1.0 - BETA_1**step)
+        params = tree_map(lambda p, m, v: p - step_size * m / (jnp.sqrt(v) + EPSILON), params, m, v)
+        return params, m, v, step, total + loss * x.shape[0]
+
+    train_step = jax.jit(train_step, donate_argnums=0)
+    predict_fn = jax.jit(forward)
+    # Separate zero buffers for m and v: one buffer cannot be donated twice.
+    holder = {
+        "state": (
+            params,
+            tree_map(jnp.zeros_like, params),
+            tree_map(jnp.zeros_like, params),
+            jnp.zeros(()),
+            jnp.zeros(()),
+        )
+    }
+
+    def train_epoch(x, y, order):
+        holder["state"] = holder["state"][:4] + (jnp.zeros(()),)
+        for idx in batch_indices(order, batch_size):
+            x_batch, y_batch = jax.device_put(x[idx]), jax.device_put(y[idx])
+            holder["state"] = train_step(holder["state"], x_batch, y_batch)
+        return float(holder["state"][4]) / len(order)
+
+    def predict_one(x1):
+        return np.asarray(predict_fn(holder["state"][0], jax.device_put(x1)))
+
+    return train_epoch, predict_one
