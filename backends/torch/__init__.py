@@ -17,6 +17,7 @@ from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
 from . import loops, nn, ops
 from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
+from .rnn import gru, lstm  # noqa: F401
 
 # Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
 # loop in loops.py.
