@@ -48,6 +48,7 @@ from kerasfront.layers.cropping_padding import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from kerasfront.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasfront.layers.embeddings import Embedding
 from kerasfront.layers.global_pooling import (
     GlobalAveragePooling1D,
@@ -105,6 +106,9 @@ from kerasfront.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from kerasfront.layers.recurrent import RNN
+from kerasfront.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasfront.layers.recurrent_layers import GRU, LSTM, SimpleRNN
 from kerasfront.layers.regularization import (
     ActivityRegularization,
     SpatialDropout1D,
@@ -112,6 +116,7 @@ from kerasfront.layers.regularization import (
     SpatialDropout3D,
 )
 from kerasfront.layers.reshaping import Permute, RepeatVector
+from kerasfront.layers.stacked_cells import StackedRNNCells
 from kerasfront.layers.upsampling import (
     UpSampling1D,
     UpSampling2D,
@@ -227,4 +232,15 @@ __all__ = [
     "SpatialDropout3D",
     "ThresholdedReLU",
     "dot",
+    # Recurrent layers and cells.
+    "CuDNNGRU",
+    "CuDNNLSTM",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
 ]
