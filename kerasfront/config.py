@@ -14,6 +14,10 @@ from pathlib import Path
 DEFAULT_BACKEND = "tensorflow"
 IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
 FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+# "highest": float32 matmuls and convolutions in full float32 on every device, so CPU, GPU
+# and the three engines agree to float32 tolerance. "high": the engines may use TF32/bf16
+# passes on GPUs for speed.
+MATMUL_PRECISIONS = ("highest", "high")
 
 
 def keras_home() -> Path:
@@ -33,6 +37,7 @@ class Settings:
     floatx: str = "float32"
     epsilon: float = 1e-7
     image_data_format: str = "channels_last"
+    matmul_precision: str = "highest"
     config_path: Path | None = None
     extras: dict = field(default_factory=dict)
 
@@ -75,7 +80,9 @@ def load_settings() -> Settings:
         set_epsilon(data["epsilon"], settings)
     if "image_data_format" in data:
         set_image_data_format(data["image_data_format"], settings)
-    known = {"backend", "floatx", "epsilon", "image_data_format"}
+    if "matmul_precision" in data:
+        settings.matmul_precision = _checked_precision(data["matmul_precision"])
+    known = {"backend", "floatx", "epsilon", "image_data_format", "matmul_precision"}
     settings.extras = {key: value for key, value in data.items() if key not in known}
     return settings
 
@@ -103,6 +110,29 @@ def set_image_data_format(value: str, settings: Settings | None = None) -> None:
             f"image_data_format must be one of {IMAGE_DATA_FORMATS}, received {value!r}."
         )
     (settings or SETTINGS).image_data_format = str(value)
+
+
+def _checked_precision(value) -> str:
+    if value not in MATMUL_PRECISIONS:
+        raise ValueError(
+            f"matmul_precision must be one of {MATMUL_PRECISIONS}, received {value!r}."
+        )
+    return str(value)
+
+
+def set_matmul_precision(value: str) -> None:
+    """Sets how float32 matmuls and convolutions run on GPUs: "highest" (full float32,
+    the default: every device and engine gives the same numbers) or "high" (TF32/bf16
+    passes where the hardware has them: faster, about 1e-3 relative error). Applied to
+    the active engine at once."""
+    SETTINGS.matmul_precision = _checked_precision(value)
+    from kerasfront.backend.registry import ADAPTER  # the engine is loaded by now
+
+    ADAPTER.set_matmul_precision(SETTINGS.matmul_precision)
+
+
+def matmul_precision() -> str:
+    return SETTINGS.matmul_precision
 
 
 def floatx() -> str:

@@ -30,6 +30,7 @@ def test_keras_json_example_is_valid_and_shows_the_defaults(tmp_path, monkeypatc
         "floatx": "float32",
         "epsilon": 1e-07,
         "image_data_format": "channels_last",
+        "matmul_precision": "highest",
     }
     (tmp_path / "keras.json").write_text(json.dumps(example))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -42,3 +43,4 @@ def test_keras_json_example_is_valid_and_shows_the_defaults(tmp_path, monkeypatc
         1e-07,
         "channels_last",
     )
+    assert settings.matmul_precision == "highest"

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasfront import tree
+from kerasfront import config, tree
 from kerasfront.backend.numpy_like import make_ops
 from kerasfront.backend.tracing import (
     Spec,
@@ -183,3 +183,11 @@ def compile_function(pure_fn, variables, jit_compile=None):
         return compiled([variable.storage for variable in variables], *args)
 
     return run
+
+
+def set_matmul_precision(value: str) -> None:
+    # JAX's own default lets a GPU multiply float32 in TF32 or bf16 passes.
+    jax.config.update("jax_default_matmul_precision", value)
+
+
+set_matmul_precision(config.matmul_precision())

@@ -118,3 +118,7 @@ def compile_function(pure_fn, variables, jit_compile=False):
         return pure_fn([variable.storage for variable in variables], *args)
 
     return run
+
+
+def set_matmul_precision(value: str) -> None:
+    """NumPy computes float32 in full precision on the CPU: nothing to set."""

@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up chatter
 
 import tensorflow as tf  # noqa: E402
 
-from kerasfront import tree  # noqa: E402
+from kerasfront import config, tree  # noqa: E402
 from kerasfront.backend.contract import OP_NAMES  # noqa: E402
 from kerasfront.backend.tracing import (  # noqa: E402
     Spec,
@@ -149,3 +149,11 @@ def compile_function(pure_fn, variables, jit_compile=None):
         return pure_fn([storage.value() for storage in storages], *args)
 
     return _with_index_errors(run)
+
+
+def set_matmul_precision(value: str) -> None:
+    # TensorFlow runs float32 matmuls and convolutions in TF32 on Ampere GPUs by default.
+    tf.config.experimental.enable_tensor_float_32_execution(value == "high")
+
+
+set_matmul_precision(config.matmul_precision())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from kerasfront import tree
+from kerasfront import config, tree
 from kerasfront.backend.contract import OP_NAMES
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
@@ -148,3 +148,15 @@ def compile_function(pure_fn, variables, jit_compile=None):
             return function([variable.storage for variable in variables], *args)
 
     return run
+
+
+def set_matmul_precision(value: str) -> None:
+    # torch keeps full float32 matmuls by default but lets cuDNN convolutions and
+    # recurrent kernels use TF32: both follow the policy.
+    allow = value == "high"
+    torch.backends.cuda.matmul.allow_tf32 = allow
+    torch.backends.cudnn.allow_tf32 = allow
+    torch.set_float32_matmul_precision(value)
+
+
+set_matmul_precision(config.matmul_precision())

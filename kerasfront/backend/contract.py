@@ -169,6 +169,9 @@ INFRA_NAMES = (
     # (pure_fn, variables, jit_compile) -> run(*args) = pure_fn(values, *args), compiled.
     "compile_function",
     "SUPPORTS_TRAINING",  # False for the NumPy reference
+    # ("highest" | "high") -> None: full float32 matmuls/convolutions, or TF32/bf16
+    # passes allowed (config.MATMUL_PRECISIONS). Applied at import from keras.json.
+    "set_matmul_precision",
 )
 
 # Optional fast paths an adapter may add; the frontend falls back to plain ops without them.

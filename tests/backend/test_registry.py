@@ -19,7 +19,7 @@ import pytest
 import kerasfront.backends.numpy as numpy_adapter
 from kerasfront import config
 from kerasfront.backend import registry
-from kerasfront.backend.registry import BackendError, BackendInfo, Resolution
+from kerasfront.backend.registry import ADAPTER, BackendError, BackendInfo, Resolution
 
 
 @pytest.fixture
@@ -232,6 +232,44 @@ def test_settings_are_read_from_file(home):
     assert settings.extras == {"custom_key": 3}
 
 
+def test_matmul_precision_is_read_from_file_and_defaults_to_highest(home):
+    assert config.load_settings().matmul_precision == "highest"
+    write_config(home, {"matmul_precision": "high"})
+    assert config.load_settings().matmul_precision == "high"
+
+
+def _engine_allows_reduced_precision() -> bool:
+    """What the active engine was told: may float32 matmuls use TF32/bf16 passes?"""
+    name = ADAPTER.NAME
+    if name == "torch":
+        import torch
+
+        return torch.backends.cudnn.allow_tf32 or torch.backends.cuda.matmul.allow_tf32
+    if name == "jax":
+        import jax
+
+        return jax.config.jax_default_matmul_precision != "highest"
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.config.experimental.tensor_float_32_execution_enabled()
+    return False  # the NumPy reference always computes in full precision
+
+
+def test_the_engine_follows_the_matmul_precision_policy():
+    assert config.matmul_precision() == "highest"
+    assert not _engine_allows_reduced_precision()
+    try:
+        config.set_matmul_precision("high")
+        assert config.matmul_precision() == "high"
+        assert _engine_allows_reduced_precision() == (ADAPTER.NAME != "numpy")
+    finally:
+        config.set_matmul_precision("highest")
+    assert not _engine_allows_reduced_precision()
+    with pytest.raises(ValueError, match="matmul_precision must be one of"):
+        config.set_matmul_precision("fast")
+
+
 def test_missing_file_gives_defaults(home):
     settings = config.load_settings()
     assert (settings.floatx, settings.epsilon, settings.image_data_format) == (
@@ -257,6 +295,7 @@ def test_loading_settings_leaves_global_settings_alone(home):
         ({"epsilon": "small"}, "epsilon"),
         ({"epsilon": None}, "epsilon"),
         ({"image_data_format": "nchw"}, "image_data_format"),
+        ({"matmul_precision": "tf32"}, "matmul_precision"),
     ],
     ids=repr,
 )
