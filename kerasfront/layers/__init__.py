@@ -9,6 +9,7 @@ from kerasfront.layers.advanced_activations import (
     ThresholdedReLU,
 )
 from kerasfront.layers.base import Layer
+from kerasfront.layers.bidirectional import Bidirectional
 from kerasfront.layers.convolutional import (
     AtrousConv1D,
     AtrousConv2D,
@@ -21,6 +22,7 @@ from kerasfront.layers.convolutional import (
     Convolution2D,
     Convolution3D,
 )
+from kerasfront.layers.convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell
 from kerasfront.layers.convolutional_separable import (
     DepthwiseConv1D,
     DepthwiseConv2D,
@@ -122,6 +124,7 @@ from kerasfront.layers.upsampling import (
     UpSampling2D,
     UpSampling3D,
 )
+from kerasfront.layers.wrappers import TimeDistributed, Wrapper
 
 __all__ = [
     "AtrousConv1D",
@@ -243,4 +246,10 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "StackedRNNCells",
+    # Wrappers and the convolutional LSTM.
+    "Bidirectional",
+    "ConvLSTM2D",
+    "ConvLSTM2DCell",
+    "TimeDistributed",
+    "Wrapper",
 ]
