@@ -181,3 +181,18 @@ def test_tracing_with_unknown_batch_and_time_sizes():
 
     specs = ADAPTER.compute_output_spec(run, [Spec((None, None, 4), "float32")], wrapper.weights)
     assert tuple(specs[0].shape)[2:] == (3,) and len(specs[0].shape) == 3
+
+
+def test_video_frames_cnn_then_lstm_trains():
+    keras.utils.set_random_seed(2)
+    video = keras.Input((3, 6, 6, 2))
+    frames = TimeDistributed(small_cnn("frame_encoder"))(video)
+    summary = layers.LSTM(5)(frames)
+    model = keras.Model(video, layers.Dense(1)(summary))
+    assert frames.shape == (None, 3, 4) and model.output_shape == (None, 1)
+    x = RNG.normal(size=(24, 3, 6, 6, 2)).astype("float32")
+    y = x[..., 0].mean(axis=(2, 3)).sum(axis=1, keepdims=True)  # brightness over the clip
+    model.compile(optimizer="adam", loss="mse")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=10, batch_size=8, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < 0.8 * before
