@@ -218,3 +218,27 @@ def test_stacked_bidirectional_lstm_model_from_the_keras_docs_trains():
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
+
+
+def test_stateful_directions_keep_and_reset_their_states():
+    wrapper = Bidirectional(
+        layers.SimpleRNN(2, stateful=True, return_sequences=True), batch_input_shape=(2, None, 3)
+    )
+    keras.Sequential([wrapper])
+    first = numpy_of(wrapper(X))
+    assert not np.allclose(numpy_of(wrapper(X)), first)  # both directions continued
+    wrapper.reset_states()
+    np.testing.assert_allclose(numpy_of(wrapper(X)), first, **TOLERANCE)
+    zeros = [np.zeros((2, 2), "float32")] * 2
+    wrapper.reset_states(zeros)
+    np.testing.assert_allclose(numpy_of(wrapper(X)), first, **TOLERANCE)
+
+
+def test_a_convolutional_lstm_in_both_directions():
+    frames = RNG.normal(size=(2, 3, 4, 4, 1)).astype("float32")
+    wrapper = Bidirectional(layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True))
+    assert wrapper.compute_output_shape((None, 3, 4, 4, 1)) == (None, 3, 4, 4, 4)
+    result = numpy_of(wrapper(frames))
+    forward = numpy_of(wrapper.forward_layer(frames))
+    backward = numpy_of(wrapper.backward_layer(frames))[:, ::-1]
+    np.testing.assert_allclose(result, merge("concat", forward, backward), **TOLERANCE)
