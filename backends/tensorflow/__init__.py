@@ -131,11 +131,11 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     # batches and the last one: two traces per fit).
     @tf.function(jit_compile=bool(jit_compile))
     def step(*batch):
-        new_values, outputs = pure_fn(
-            [s.value() for s in read_storages], [s.value() for s in updated_storages], *batch
-        )
-        for storage, value in zip(updated_storages, new_values):
-            storage.assign(value)
+        old_values = [s.value() for s in updated_storages]
+        new_values, outputs = pure_fn([s.value() for s in read_storages], old_values, *batch)
+        for storage, old, new in zip(updated_storages, old_values, new_values):
+            if new is not old:  # state the step left alone needs no assignment
+                storage.assign(new)
         return outputs
 
     return _with_index_errors(step)

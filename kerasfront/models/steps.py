@@ -74,10 +74,12 @@ def make_train_step(model, jit_compile):
 
 
 def make_test_step(model, jit_compile):
-    """A compiled `run(x, y, sample_weights)` that updates only the metrics."""
+    """A compiled `run(x, y, sample_weights)` that updates the metrics and the state the
+    forward pass carries (the states of stateful recurrent layers), not the weights."""
     compiled = model._compiled_metrics
-    read_only = tree.unique_objects(model.weights + model.random_state_variables)
-    updated = compiled.variables
+    updated = tree.unique_objects(compiled.variables + model.random_state_variables)
+    carried = set(updated)
+    read_only = [v for v in model.weights if v not in carried]
 
     def step(read_values, values, x, y, sample_weights):
         mapping = dict(zip(read_only, read_values))
@@ -92,11 +94,18 @@ def make_test_step(model, jit_compile):
 
 
 def make_predict_step(model, jit_compile):
-    """A compiled `run(x)` returning the model's outputs as engine tensors."""
-    variables = tree.unique_objects(model.weights + model.random_state_variables)
+    """A compiled `run(x)` returning the model's outputs as engine tensors; the state the
+    forward pass carries (stateful recurrent layers) is kept, as Keras 2's predict does."""
+    updated = model.random_state_variables
+    carried = set(updated)
+    read_only = [v for v in model.weights if v not in carried]
 
-    def step(values, x):
-        with StatelessScope(dict(zip(variables, values))):
-            return model(x, training=False)
+    def step(read_values, values, x):
+        mapping = dict(zip(read_only, read_values))
+        mapping.update(zip(updated, values))
+        with StatelessScope(mapping) as scope:
+            outputs = model(x, training=False)
+            new_values = [scope.values[v] for v in updated]
+        return new_values, outputs
 
-    return ADAPTER.compile_function(step, variables, jit_compile)
+    return ADAPTER.compile_state_step(step, read_only, updated, jit_compile)
