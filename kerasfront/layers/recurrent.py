@@ -19,46 +19,23 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import ops, tree
-from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import Variable
 from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.conv_utils import describe
 from kerasfront.layers.input_spec import InputSpec
-from kerasfront.layers.keras_tensor import KerasTensor
 from kerasfront.layers.recurrent_compiled import COMPILES_EAGER_CALLS, compiled_call
 from kerasfront.layers.recurrent_loop import rnn
-from kerasfront.layers.stacked_cells import (
-    StackedRNNCells,
+from kerasfront.layers.recurrent_utils import (
     accepts_argument,
+    as_list_or_none,
     cell_from_config,
     check_cell,
+    legacy_input_arguments,
     output_size,
     state_sizes,
+    static_shape,
 )
-
-
-def static_shape(x) -> tuple:
-    if isinstance(x, KerasTensor):
-        return x.shape
-    if isinstance(x, np.ndarray):
-        return x.shape
-    return tuple(ADAPTER.shape(x))
-
-
-def _as_list_or_none(value):
-    if value is None:
-        return None
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _legacy_input_arguments(kwargs: dict) -> dict:
-    """Keras 2's recurrent layers also take `input_dim` and `input_length`."""
-    input_dim = kwargs.pop("input_dim", None)
-    input_length = kwargs.pop("input_length", None)
-    has_shape = kwargs.get("input_shape") is not None or kwargs.get("batch_input_shape")
-    if (input_dim is not None or input_length is not None) and not has_shape:
-        kwargs["input_shape"] = (input_length, input_dim)
-    return kwargs
+from kerasfront.layers.stacked_cells import StackedRNNCells
 
 
 class RNN(Layer):
@@ -75,6 +52,8 @@ class RNN(Layer):
             i continues sample i); needs a fixed batch size (`batch_input_shape`, or
             `batch_size` with `input_shape`). `reset_states()` zeroes the states.
         unroll: write the loop out step by step (faster for short sequences, more memory).
+        zero_output_for_mask: masked steps output zeros instead of repeating the previous
+            output (Keras 3's option; default False, Keras 2's behaviour).
 
     Call arguments: `inputs`, `mask` (batch, time) (False skips a step: states and output
     carry over), `training`, `initial_state` (a tensor or list, one per state),
@@ -89,12 +68,13 @@ class RNN(Layer):
         go_backwards=False,
         stateful=False,
         unroll=False,
+        zero_output_for_mask=False,
         **kwargs,
     ):
         num_constants = kwargs.pop("num_constants", None)
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
-        super().__init__(**_legacy_input_arguments(kwargs))
+        super().__init__(**legacy_input_arguments(kwargs))
         check_cell(cell, describe(self))
         self.cell = cell
         self.return_sequences = bool(return_sequences)
@@ -102,6 +82,7 @@ class RNN(Layer):
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
         self._states = None
@@ -161,7 +142,7 @@ class RNN(Layer):
             ]
         values = [np.zeros(shape, self.dtype) for shape in shapes]
         if states is not None:
-            values = [np.asarray(v, dtype=self.dtype) for v in _as_list_or_none(states)]
+            values = [np.asarray(v, dtype=self.dtype) for v in as_list_or_none(states)]
             self._check_states(values, shapes, "reset_states received")
         for variable, value in zip(self._states, values):
             variable.assign(value)
@@ -244,8 +225,8 @@ class RNN(Layer):
             if len(parts) > 1 and initial_state is None:
                 initial_state = parts[1:]
             inputs = parts[0]
-        initial_state = self._converted(_as_list_or_none(initial_state))
-        constants = self._converted(_as_list_or_none(constants))
+        initial_state = self._converted(as_list_or_none(initial_state))
+        constants = self._converted(as_list_or_none(constants))
         if initial_state is not None:
             batch = static_shape(inputs)[0] if hasattr(inputs, "shape") else None
             self._check_states(initial_state, self._state_shapes(batch), "initial_state holds")
@@ -278,6 +259,7 @@ class RNN(Layer):
             self.go_backwards,
             self.stateful,
             self.unroll,
+            self.zero_output_for_mask,
         )
 
         def run(inputs, mask, initial_state, constants):
@@ -379,6 +361,7 @@ class RNN(Layer):
                 unroll=self.unroll,
                 initial_output=self._initial_output(inputs, states),
                 return_sequences=self.return_sequences,
+                zero_output_for_mask=self.zero_output_for_mask,
             )
         finally:
             if prepare is not None:
@@ -394,6 +377,8 @@ class RNN(Layer):
             "stateful": self.stateful,
             "unroll": self.unroll,
         }
+        if self.zero_output_for_mask:
+            config_["zero_output_for_mask"] = True
         if self._num_constants is not None:
             config_["num_constants"] = self._num_constants
         config_["cell"] = {"class_name": type(self.cell).__name__, "config": self.cell.get_config()}

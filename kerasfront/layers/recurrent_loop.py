@@ -54,6 +54,7 @@ def rnn(
     unroll: bool = False,
     initial_output=None,
     return_sequences: bool = True,
+    zero_output_for_mask: bool = False,
 ):
     """Runs `step_function` over the time axis of `inputs`.
 
@@ -69,6 +70,8 @@ def rnn(
             output is not shaped like their first state; None takes the first state.
         return_sequences: whether to collect the output of every step (else only the last
             output is kept, which saves stacking them).
+        zero_output_for_mask: masked steps output zeros instead (Keras 3's option; the
+            states still carry over).
 
     Returns:
         `(last_output, outputs, final_states)`: outputs is (batch, time, ...) in processing
@@ -96,7 +99,8 @@ def rnn(
                 f"The RNN cell returned {len(new_states)} new states; it has {count} states."
             )
         if step_kept is not None:
-            output = _where_kept(step_kept, output, last)
+            skipped = ops.zeros_like(output) if zero_output_for_mask else last
+            output = _where_kept(step_kept, output, skipped)
             new_states = [_where_kept(step_kept, new, old) for new, old in zip(new_states, current)]
         return [output, *new_states], output
 

@@ -4,69 +4,16 @@ so that `RNN([cell_1, cell_2])` is a stacked RNN in one loop (Keras 2).
 
 from __future__ import annotations
 
-import inspect
 import warnings
 
 from kerasfront.layers.base import Layer
-
-
-def accepts_argument(function, name: str) -> bool:
-    """Whether `function` takes a keyword argument `name` (or any, via **kwargs)."""
-    try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
-def state_sizes(cell) -> list:
-    """A cell's `state_size` as a list (one entry per state)."""
-    size = cell.state_size
-    return list(size) if isinstance(size, (list, tuple)) else [size]
-
-
-def output_size(cell):
-    """A cell's `output_size`, or, as Keras 2 infers it, the size of its first state."""
-    size = getattr(cell, "output_size", None)
-    return size if size is not None else state_sizes(cell)[0]
-
-
-def check_cell(cell, where: str) -> None:
-    if not callable(getattr(cell, "call", None)):
-        raise TypeError(
-            f"{where}: a cell needs a `call(inputs, states)` method; received "
-            f"{type(cell).__name__}: {cell!r:.80}."
-        )
-    if not hasattr(cell, "state_size"):
-        raise TypeError(
-            f"{where}: a cell needs a `state_size` attribute (an integer, or one integer per "
-            f"state); {type(cell).__name__} has none."
-        )
-
-
-def cell_from_config(cell_config: dict, where: str, custom_objects=None):
-    """Rebuilds a cell from `{"class_name": ..., "config": ...}`: a class from
-    `custom_objects`, else one of kerasfront's layers; never anything else."""
-    from kerasfront import layers as layer_module
-
-    if not isinstance(cell_config, dict) or "class_name" not in cell_config:
-        raise ValueError(
-            f"{where}: a cell's configuration must be a dict with 'class_name' and 'config', "
-            f"received {cell_config!r:.100}."
-        )
-    name = cell_config["class_name"]
-    cls = (custom_objects or {}).get(name)
-    if cls is None:
-        candidate = getattr(layer_module, name, None)
-        cls = candidate if isinstance(candidate, type) and issubclass(candidate, Layer) else None
-    if cls is None:
-        raise ValueError(
-            f"{where}: unknown cell class {name!r}. Pass it in custom_objects={{{name!r}: class}}."
-        )
-    config_ = dict(cell_config.get("config") or {})
-    if accepts_argument(cls.from_config, "custom_objects"):
-        return cls.from_config(config_, custom_objects=custom_objects)
-    return cls.from_config(config_)
+from kerasfront.layers.recurrent_utils import (
+    accepts_argument,
+    cell_from_config,
+    check_cell,
+    output_size,
+    state_sizes,
+)
 
 
 class StackedRNNCells(Layer):

@@ -94,11 +94,22 @@ def test_functional_initial_state_and_return_state():
     )
 
 
-def test_unroll_gives_the_same_numbers():
+def test_unroll_gives_the_same_numbers_and_zero_output_for_mask_zeros():
     looped, unrolled = _lstm(go_backwards=True), _lstm(go_backwards=True, unroll=True)
-    unrolled.set_weights(random_weights(looped, RNG))
-    for got, expected in zip(to_numpy(unrolled(X, mask=MASK)), to_numpy(looped(X, mask=MASK))):
-        np.testing.assert_allclose(got, expected, **TOLERANCE)
+    zeroed = _lstm(go_backwards=True, zero_output_for_mask=True)
+    weights = random_weights(looped, RNG)
+    unrolled.set_weights(weights)
+    zeroed.set_weights(weights)
+    expected = to_numpy(looped(X, mask=MASK))
+    for got, value in zip(to_numpy(unrolled(X, mask=MASK)), expected):
+        np.testing.assert_allclose(got, value, **TOLERANCE)
+    # Keras 3's zero_output_for_mask: zeros at masked steps, the same states.
+    sequences, *states = to_numpy(zeroed(X, mask=MASK))
+    kept = MASK[:, ::-1, None]
+    np.testing.assert_allclose(sequences, np.where(kept, expected[0], 0.0), **TOLERANCE)
+    for got, value in zip(states, expected[1:]):
+        np.testing.assert_allclose(got, value, **TOLERANCE)
+    assert zeroed.get_config()["zero_output_for_mask"] is True
 
 
 @pytest.mark.skipif(not ADAPTER.SUPPORTS_TRAINING, reason="dropout needs training")
