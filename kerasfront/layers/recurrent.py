@@ -133,7 +133,7 @@ class RNN(Layer):
                 "time, features) on the first layer, or Input(batch_shape=...))."
             )
         shapes = self._state_shapes(batch)
-        if self._states is None:
+        if self._states is None or any(not isinstance(v, Variable) for v in self._states):
             self._states = [
                 Variable(
                     np.zeros(shape, self.dtype), trainable=False, name=f"{self.name}/state_{i}"
@@ -281,7 +281,7 @@ class RNN(Layer):
 
     def _stateful_states(self, inputs) -> list:
         batch = static_shape(inputs)[0]
-        if self._states is None:
+        if self._states is None or any(not isinstance(v, Variable) for v in self._states):
             self.reset_states()
         if batch != self._stateful_batch_size:
             raise ValueError(
