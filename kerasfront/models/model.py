@@ -65,6 +65,13 @@ class Model(Trainer, Layer):
             return list(self._graph.layers)
         return list(self._sublayers)
 
+    def reset_states(self) -> None:
+        """Zeroes the states of every stateful layer (recurrent layers built with
+        `stateful=True`), also inside nested models and wrappers."""
+        for layer in self.layers:
+            if isinstance(layer, Model) or getattr(layer, "stateful", False):
+                layer.reset_states()
+
     def get_layer(self, name=None, index=None) -> Layer:
         """A layer by its name or by its index in `model.layers`."""
         if index is not None:

@@ -44,3 +44,12 @@ def test_evaluate_carries_states_and_keeps_weights():
     assert np.abs(states_of(model)[0]).sum() > 0
     for now, before in zip(model.get_weights(), weights):
         np.testing.assert_array_equal(now, before)
+
+
+def test_model_reset_states_zeroes_every_stateful_layer_also_nested():
+    inner = stateful_model()
+    outer = keras.Sequential([inner, layers.Dense(1)])
+    outer.predict(X[:2], batch_size=2, verbose=0)
+    assert np.abs(states_of(inner)[0]).sum() > 0
+    outer.reset_states()
+    np.testing.assert_array_equal(states_of(inner)[0], np.zeros((2, 2), "float32"))
