@@ -1,5 +1,5 @@
 """The same weights give the same outputs on every engine, layer by layer, and a small CNN
-trains to the same losses and weights on every engine.
+and a masked recurrent text classifier train to the same losses on every engine.
 
 Each engine runs in its own subprocess (one process binds one engine); every layer of the
 catalogue is built there with weights drawn from one NumPy seed and called on the same
@@ -70,6 +70,24 @@ CASES = [
      (2, 5), False),
     ("permute", "Permute", {"dims": (2, 1)}, (2, 3, 4), False),
     ("repeat_vector", "RepeatVector", {"n": 3}, (2, 4), False),
+    ("simple_rnn", "SimpleRNN", {"units": 3, "return_sequences": True}, (2, 5, 4), False),
+    ("gru_keras2", "GRU", {"units": 3}, (2, 5, 4), False),
+    ("gru_reset_after_backwards", "GRU", {"units": 3, "reset_after": True,
+                                          "recurrent_activation": "sigmoid",
+                                          "return_sequences": True, "go_backwards": True},
+     (2, 5, 4), False),
+    ("lstm_keras2", "LSTM", {"units": 3, "return_sequences": True}, (2, 5, 4), False),
+    # Sigmoid gates: torch's fused kernel, the scan loop elsewhere.
+    ("lstm_sigmoid", "LSTM", {"units": 3, "recurrent_activation": "sigmoid"}, (2, 5, 4), False),
+    ("cudnn_lstm", "CuDNNLSTM", {"units": 3, "return_sequences": True}, (2, 5, 4), False),
+    ("cudnn_gru", "CuDNNGRU", {"units": 3}, (2, 5, 4), False),
+    ("conv_lstm2d", "ConvLSTM2D", {"filters": 2, "kernel_size": 3, "padding": "same",
+                                   "return_sequences": True}, (1, 3, 5, 5, 2), False),
+    ("bidirectional_lstm", "Bidirectional", {"layer": ["LSTM", {"units": 3,
+                                                                "return_sequences": True}],
+                                             "merge_mode": "concat"}, (2, 5, 4), False),
+    ("time_distributed_dense", "TimeDistributed", {"layer": ["Dense", {"units": 3}]},
+     (2, 4, 5), False),
 ]  # fmt: skip
 
 SCRIPT = """
@@ -87,6 +105,9 @@ for label, class_name, kwargs, input_shape, training in payload["cases"]:
         x = rng.integers(0, int(high), [int(d) for d in shape.split(",")]).astype("int32")
     else:
         x = rng.normal(size=input_shape).astype("float32")
+    if isinstance(kwargs.get("layer"), list):  # a wrapper: build the inner layer first
+        inner_class, inner_kwargs = kwargs["layer"]
+        kwargs = {**kwargs, "layer": getattr(layers, inner_class)(**inner_kwargs)}
     layer = getattr(layers, class_name)(**kwargs)
     layer(x)  # builds
     weights = []
@@ -114,12 +135,28 @@ model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="categoric
 images = rng.normal(size=(16, 8, 8, 2)).astype("float32")
 labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 16)]
 history = model.fit(images, labels, batch_size=8, epochs=3, shuffle=False, verbose=0)
+
+# A masked sequence classifier: zero-padded indices, an LSTM consuming the mask.
+keras.utils.set_random_seed(payload["seed"])
+text = keras.Sequential([
+    layers.Embedding(12, 4, mask_zero=True, input_length=6),
+    layers.LSTM(5, return_sequences=True),
+    layers.GRU(3, reset_after=True),
+    layers.Dense(1, activation="sigmoid"),
+])
+text.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="binary_crossentropy")
+indices = rng.integers(1, 12, (16, 6))
+indices[::2, 3:] = 0  # padding
+targets = (indices[:, 0] > 5).astype("float32")[:, None]
+text_history = text.fit(indices, targets, batch_size=8, epochs=3, shuffle=False, verbose=0)
 print("RESULT " + json.dumps({
     "backend": keras.backend.backend(),
     "outputs": outputs,
     "losses": history.history["loss"],
     "weights": [w.tolist() for w in model.get_weights()],
     "predictions": model.predict(images[:4], verbose=0).tolist(),
+    "text_losses": text_history.history["loss"],
+    "text_predictions": text.predict(indices[:4], verbose=0).tolist(),
 }), flush=True)
 """
 
@@ -161,4 +198,15 @@ def test_cnn_training_agrees_between_engines(engine_results):
             np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-4, err_msg=name)
         np.testing.assert_allclose(
             result["predictions"], reference["predictions"], rtol=1e-3, atol=1e-5
+        )
+
+
+def test_masked_recurrent_training_agrees_between_engines(engine_results):
+    names = sorted(engine_results)
+    reference = engine_results[names[0]]
+    for name in names[1:]:
+        result = engine_results[name]
+        np.testing.assert_allclose(result["text_losses"], reference["text_losses"], rtol=1e-4)
+        np.testing.assert_allclose(
+            result["text_predictions"], reference["text_predictions"], rtol=1e-4, atol=1e-6
         )
