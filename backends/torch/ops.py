@@ -21,6 +21,9 @@ DTYPES = {
 def to_torch_dtype(dtype):
     if dtype is None or isinstance(dtype, torch.dtype):
         return dtype
+    found = DTYPES.get(dtype) if isinstance(dtype, str) else None
+    if found is not None:  # the common case, without NumPy's dtype parsing
+        return found
     try:
         return DTYPES[str(np.dtype(dtype)) if str(dtype) != "bfloat16" else "bfloat16"]
     except (KeyError, TypeError):

@@ -13,6 +13,9 @@ import numpy as np
 from kerasfront import config, tree
 from kerasfront.backend.registry import ADAPTER
 
+# A NumPy batch as the compiled steps take it (see contract.OPTIONAL_NAMES).
+to_step_input = getattr(ADAPTER, "as_step_input", ADAPTER.convert_to_tensor)
+
 
 def to_array(data, what: str) -> np.ndarray:
     """A NumPy array from an array, a nested list or an engine tensor; floats -> floatx."""
@@ -131,7 +134,7 @@ class ArrayBatches:
                 index = slice(start, start + self.batch_size)
             else:
                 index = order[start : start + self.batch_size]
-            yield [None if a is None else ADAPTER.convert_to_tensor(a[index]) for a in self.arrays]
+            yield [None if a is None else to_step_input(a[index]) for a in self.arrays]
 
     def on_epoch_end(self):
         pass
@@ -162,7 +165,7 @@ class SequenceBatches:
                     "evaluation need (inputs, targets) or (inputs, targets, sample_weights)."
                 )
             yield [
-                tree.map_structure(lambda a: ADAPTER.convert_to_tensor(to_array(a, "Batch")), part)
+                tree.map_structure(lambda a: to_step_input(to_array(a, "Batch")), part)
                 if part is not None
                 else None
                 for part in item

@@ -378,7 +378,7 @@ class Trainer:
         size = len(x_arrays[0])
         outputs = []
         for start in range(0, size, batch_size):
-            batch = [ADAPTER.convert_to_tensor(a[start : start + batch_size]) for a in x_arrays]
+            batch = [data_module.to_step_input(a[start : start + batch_size]) for a in x_arrays]
             result = self._predict_step(batch[0] if len(batch) == 1 else batch)
             outputs.append(tree.map_structure(ADAPTER.convert_to_numpy, result))
         return _concatenate_outputs(outputs)
