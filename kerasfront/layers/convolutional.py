@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import warnings
 
-from kerasfront import initializers, ops, regularizers
+from kerasfront import constraints, initializers, ops, regularizers
 from kerasfront.layers import conv_utils
 from kerasfront.layers.convolutional_base import (
     CAUSAL_PADDINGS,
     SpatialConv,
-    get_constraint,
     positive_int,
-    serialize_constraint,
 )
 
 
@@ -81,7 +79,7 @@ class Conv(SpatialConv):
             )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, where)
+        self.kernel_constraint = constraints.get(kernel_constraint)
 
     def _build_kernels(self, input_channels):
         if input_channels % self.groups:
@@ -119,7 +117,7 @@ class Conv(SpatialConv):
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 

@@ -9,43 +9,12 @@ so that each of them is a few lines.
 
 from __future__ import annotations
 
-from kerasfront import activations, initializers, ops, regularizers
+from kerasfront import activations, constraints, initializers, ops, regularizers
 from kerasfront.layers import conv_utils
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_spec import InputSpec
 
 CAUSAL_PADDINGS = ("valid", "same", "causal")
-
-
-# ---- constraints: through kerasfront.constraints when that module exists -----------------
-def _constraints_module():
-    try:
-        from kerasfront import constraints
-    except ImportError:  # not part of every checkout yet; plain callables still work
-        return None
-    return constraints
-
-
-def get_constraint(identifier, where: str):
-    """Resolves a constraint argument (None, a callable, or what `constraints.get` takes)."""
-    module = _constraints_module()
-    if module is not None:
-        return module.get(identifier)
-    if identifier is None or callable(identifier):
-        return identifier
-    raise ValueError(
-        f"{where}: a constraint must be None or a callable f(weights) -> weights, received "
-        f"{identifier!r}."
-    )
-
-
-def serialize_constraint(constraint):
-    module = _constraints_module()
-    if module is not None:
-        return module.serialize(constraint)
-    # Without the constraints module there is no registry to name it in; the object itself
-    # round-trips through from_config in memory.
-    return constraint
 
 
 def positive_int(value, argument: str, where: str) -> int:
@@ -107,7 +76,7 @@ class SpatialConv(Layer):
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.bias_constraint = get_constraint(bias_constraint, where)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     # ---- what a subclass provides -------------------------------------------------------
@@ -233,7 +202,7 @@ class SpatialConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
     @classmethod

@@ -12,14 +12,12 @@ convolution that mixes the channels.
 
 from __future__ import annotations
 
-from kerasfront import initializers, ops, regularizers
+from kerasfront import constraints, initializers, ops, regularizers
 from kerasfront.layers import conv_utils
 from kerasfront.layers.convolutional_base import (
     CAUSAL_PADDINGS,
     SpatialConv,
-    get_constraint,
     positive_int,
-    serialize_constraint,
 )
 
 
@@ -79,7 +77,7 @@ class DepthwiseConv(SpatialConv):
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", where)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = get_constraint(depthwise_constraint, where)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
 
     def _build_depthwise_kernel(self, input_channels):
         self._input_channels = input_channels
@@ -120,7 +118,7 @@ class DepthwiseConv(SpatialConv):
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": serialize_constraint(self.depthwise_constraint),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
         }
 
 
@@ -243,7 +241,7 @@ class SeparableConv(DepthwiseConv):
         self.filters = positive_int(filters, "filters", where)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = get_constraint(pointwise_constraint, where)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def _build_kernels(self, input_channels):
         self._build_depthwise_kernel(input_channels)
@@ -273,7 +271,7 @@ class SeparableConv(DepthwiseConv):
             "filters": self.filters,
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "pointwise_constraint": serialize_constraint(self.pointwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
 
