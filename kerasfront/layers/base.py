@@ -361,11 +361,13 @@ class Layer(NodeAccessors):
     variables = weights
 
     @property
-    def random_state_variables(self) -> list[Variable]:
-        """Seed states of random layers (Dropout): state, but not weights."""
+    def forward_state_variables(self) -> list[Variable]:
+        """State that calling the layer itself updates, which is not a weight: the seed
+        states of random layers (Dropout) and the states of stateful recurrent layers.
+        Every compiled step (fit, evaluate, predict) carries and updates it."""
         own = [generator.state for generator in self._seed_generators]
         return tree.unique_objects(
-            own + [v for layer in self._sublayers for v in layer.random_state_variables]
+            own + [v for layer in self._sublayers for v in layer.forward_state_variables]
         )
 
     trainable_variables = trainable_weights

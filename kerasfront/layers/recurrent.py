@@ -103,11 +103,11 @@ class RNN(Layer):
         self._states = states
 
     @property
-    def random_state_variables(self) -> list:
+    def forward_state_variables(self) -> list:
         # The states of a stateful layer are state that the forward pass updates but not
         # weights (Keras saves no states): the compiled steps carry them like seeds.
         own = [state for state in self._states or [] if isinstance(state, Variable)]
-        return tree.unique_objects(super().random_state_variables + own)
+        return tree.unique_objects(super().forward_state_variables + own)
 
     def _state_shapes(self, batch_size) -> list:
         return [

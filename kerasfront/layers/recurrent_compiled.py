@@ -66,7 +66,7 @@ def compiled_call(layer, static_key, run, arguments):
     cache = layer.__dict__.setdefault("_compiled_calls", {})
     entry = cache.get(static_key)
     if entry is None:
-        variables = tree.unique_objects(layer.weights + layer.random_state_variables)
+        variables = tree.unique_objects(layer.weights + layer.forward_state_variables)
         entry = cache[static_key] = _compile(layer, run, variables)
     values = [variable.value for variable in entry.variables]
     outputs, assigned = entry.function(values, tuple(arguments))

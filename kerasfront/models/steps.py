@@ -43,7 +43,7 @@ def make_train_step(model, jit_compile):
     model.optimizer.build(trainable)
     others = tree.unique_objects(
         model.non_trainable_weights
-        + model.random_state_variables
+        + model.forward_state_variables
         + model.optimizer.variables
         + compiled.variables
     )
@@ -77,7 +77,7 @@ def make_test_step(model, jit_compile):
     """A compiled `run(x, y, sample_weights)` that updates the metrics and the state the
     forward pass carries (the states of stateful recurrent layers), not the weights."""
     compiled = model._compiled_metrics
-    updated = tree.unique_objects(compiled.variables + model.random_state_variables)
+    updated = tree.unique_objects(compiled.variables + model.forward_state_variables)
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
 
@@ -96,7 +96,7 @@ def make_test_step(model, jit_compile):
 def make_predict_step(model, jit_compile):
     """A compiled `run(x)` returning the model's outputs as engine tensors; the state the
     forward pass carries (stateful recurrent layers) is kept, as Keras 2's predict does."""
-    updated = model.random_state_variables
+    updated = model.forward_state_variables
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
 
