@@ -79,7 +79,8 @@ def local_conv(inputs, kernel, kernel_size, strides, output_spatial, data_format
 
 
 class _LocallyConnected(Layer):
-    """The shared body of LocallyConnected1D/2D; subclasses set `rank`."""
+    """The shared body of LocallyConnected1D/2D, Keras 2's arguments and defaults (an int
+    stride is the same step on every axis); subclasses set `rank`."""
 
     rank = 0
 
@@ -87,19 +88,19 @@ class _LocallyConnected(Layer):
         self,
         filters,
         kernel_size,
-        strides,
-        padding,
-        data_format,
-        activation,
-        use_bias,
-        kernel_initializer,
-        bias_initializer,
-        kernel_regularizer,
-        bias_regularizer,
-        activity_regularizer,
-        kernel_constraint,
-        bias_constraint,
-        implementation,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        implementation=1,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -245,44 +246,6 @@ class LocallyConnected1D(_LocallyConnected):
 
     rank = 1
 
-    def __init__(
-        self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        implementation=1,
-        **kwargs,
-    ):
-        super().__init__(
-            filters,
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            bias_constraint,
-            implementation,
-            **kwargs,
-        )
-
 
 class LocallyConnected2D(_LocallyConnected):
     """Like Conv2D, but every output pixel has its own filters.
@@ -303,41 +266,3 @@ class LocallyConnected2D(_LocallyConnected):
     """
 
     rank = 2
-
-    def __init__(
-        self,
-        filters,
-        kernel_size,
-        strides=(1, 1),
-        padding="valid",
-        data_format=None,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        implementation=1,
-        **kwargs,
-    ):
-        super().__init__(
-            filters,
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            bias_constraint,
-            implementation,
-            **kwargs,
-        )
