@@ -13,22 +13,23 @@ from kerasfront.layers.input_spec import InputSpec
 
 
 class _Normalization(Layer):
-    """Base: resolves `axis` (an int or a list) against the input rank, creates the
+    """Base (and LayerNormalization's constructor, with tf.keras 2's defaults): resolves
+    `axis` (an int or a list) against the input rank, creates the
     `gamma`/`beta` weights of shape `[input_shape[a] for a in axis]`, and applies
     `(x - mean) / sqrt(variance + epsilon) * gamma + beta`."""
 
     def __init__(
         self,
-        axis,
-        epsilon,
-        center,
-        scale,
-        beta_initializer,
-        gamma_initializer,
-        beta_regularizer,
-        gamma_regularizer,
-        beta_constraint,
-        gamma_constraint,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -282,33 +283,8 @@ class LayerNormalization(_Normalization):
     axis]`.
     """
 
-    def __init__(
-        self,
-        axis=-1,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        **kwargs,
-    ):
-        super().__init__(
-            axis,
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+    # The constructor is the base's: axis=-1, epsilon=1e-3, center, scale, the beta/gamma
+    # initializers, regularizers and constraints, as tf.keras 2 defines them.
 
     def build(self, input_shape):
         self._build_affine(input_shape)
