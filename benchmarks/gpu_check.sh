@@ -24,7 +24,7 @@ python3 -m pip install -q --no-deps --no-build-isolation -e . >"$out/install.txt
 if [ "$part" != bench ]; then
     # pytest-xdist spreads each suite over the machine's cores; every test still runs its
     # engine on the GPU. The limits keep the whole check inside one 10-minute command.
-    for run in torch:100 jax:200; do
+    for run in torch:100 jax:180; do
         backend=${run%%:*}
         KERAS_BACKEND=$backend timeout "${run##*:}" python3 -m pytest -q -p no:cacheprovider \
             -n 8 >"$out/tests_$backend.txt" 2>&1
@@ -34,7 +34,7 @@ fi
 
 if [ "$part" != tests ]; then
     for model in mlp cnn lstm; do
-        timeout 80 python3 "benchmarks/fit_$model.py" --device gpu --backends torch,jax \
+        timeout 75 python3 "benchmarks/fit_$model.py" --device gpu --backends torch,jax \
             --epochs 2 >"$out/bench_$model.txt" 2>&1
         echo "exit $?" >>"$out/bench_$model.txt"
     done
