@@ -28,6 +28,13 @@ from kerasfront.optimizers import SGD
 RNG = np.random.default_rng(0)
 
 
+def images_of_varied_brightness(shape):
+    """Random images, each scaled by its own factor in [0.2, 1]: their mean intensities
+    spread widely, so labels made from them are easy to learn."""
+    scale = RNG.uniform(0.2, 1.0, (shape[0],) + (1,) * (len(shape) - 1))
+    return (RNG.random(shape) * scale).astype("float32")
+
+
 def one_hot_by_brightness(images, classes):
     """Labels from the mean intensity: learnable, so the loss has to fall."""
     brightness = images.reshape(len(images), -1).mean(axis=1)
@@ -39,13 +46,14 @@ def fits(model, x, y, epochs, batch_size):
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
     losses = history.history["loss"]
     assert all(np.isfinite(losses)), losses
-    assert losses[-1] < losses[0], losses
+    # The last two epochs together: dropout makes any single epoch noisy.
+    assert np.mean(losses[-2:]) < losses[0], losses
     return losses
 
 
 def test_mnist_convnet():
     keras.utils.set_random_seed(1)
-    x = RNG.random((64, 12, 12, 1)).astype("float32")
+    x = images_of_varied_brightness((64, 12, 12, 1))
     y = one_hot_by_brightness(x, 3)
     model = Sequential()
     model.add(Conv2D(8, kernel_size=(3, 3), activation="relu", input_shape=(12, 12, 1)))
@@ -65,7 +73,7 @@ def test_mnist_convnet():
 
 def test_vgg_like_convnet():
     keras.utils.set_random_seed(2)
-    x = RNG.random((48, 16, 16, 3)).astype("float32")
+    x = images_of_varied_brightness((48, 16, 16, 3))
     y = one_hot_by_brightness(x, 2)
     model = Sequential()
     model.add(Conv2D(8, (3, 3), activation="relu", input_shape=(16, 16, 3)))
@@ -80,7 +88,7 @@ def test_vgg_like_convnet():
     model.add(Dense(32, activation="relu"))
     model.add(Dropout(0.5))
     model.add(Dense(2, activation="softmax"))
-    sgd = SGD(lr=0.05, decay=1e-6, momentum=0.9, nesterov=True)
+    sgd = SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)  # the docs' settings
     model.compile(loss="categorical_crossentropy", optimizer=sgd)
     assert model.output_shape == (None, 2)
     fits(model, x, y, epochs=8, batch_size=16)

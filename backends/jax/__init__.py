@@ -6,6 +6,8 @@ a compiled step takes the variables' values as arguments and returns the new one
 
 from __future__ import annotations
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -47,7 +49,12 @@ def as_step_input(array):
 
 
 def convert_to_numpy(x):
-    return np.asarray(x)
+    try:
+        return np.asarray(x)
+    except jax.errors.JaxRuntimeError as error:
+        # On an accelerator a computation runs after its call returns: an error of our
+        # host callbacks inside it surfaces here, when its result is read.
+        raise _callback_error(error) or error from None
 
 
 def is_tensor(x) -> bool:
@@ -139,20 +146,29 @@ def value_and_grad(fn):
     return jax.value_and_grad(fn, has_aux=True)
 
 
+def _callback_error(error, note: str = ""):
+    """The IndexError one of our host callbacks (`embedding_lookup`'s index check) raised
+    inside a computation, recovered from the runtime's error, whose message starts with
+    a traceback; None when `error` is something else."""
+    raised = [line for line in str(error).splitlines() if line.startswith("IndexError: ")]
+    if not raised:
+        return None
+    message = raised[-1].removeprefix("IndexError: ")
+    # The runtime may name the computation after the message: not the user's concern.
+    message = re.sub(r" \[executable_name='[^']*'\]$", "", message)
+    return IndexError(message + note)
+
+
 def _with_callback_errors(compiled, note: str = ""):
-    """`compiled`, re-raising an error our host callbacks raised inside it (an index out
-    of range in `embedding_lookup`) as that error, instead of as the runtime's wrapper
-    whose message starts with a traceback; `note` is added to the message."""
+    """`compiled`, re-raising an error our host callbacks raised inside it as that error
+    (see `_callback_error`); `note` is added to the message. On an accelerator the error
+    may come later, when a result is read (`convert_to_numpy`)."""
 
     def run(*args):
         try:
             return compiled(*args)
         except jax.errors.JaxRuntimeError as error:
-            lines = str(error).splitlines()
-            raised = [line for line in lines if line.startswith("IndexError: ")]
-            if not raised:
-                raise
-            raise IndexError(raised[-1].removeprefix("IndexError: ") + note) from None
+            raise _callback_error(error, note) or error from None
 
     return run
 

@@ -148,3 +148,21 @@ def test_embedding_lookup_refuses_out_of_range_indices_under_compiled_gradients(
     np.testing.assert_array_equal(grad, expected)
     with pytest.raises(IndexError, match="index out of range"):
         ADAPTER.convert_to_numpy(run(t(TABLE), t(np.array([0, 9], "int32"))))
+
+
+@pytest.mark.skipif(ADAPTER.NAME != "jax", reason="JAX's runtime errors from host callbacks")
+def test_jax_recovers_the_index_error_from_the_runtime_error():
+    import jax
+
+    # How the runtime reports a failed callback on a GPU: a traceback, our error, and the
+    # computation's name; the error may come only when a result is read.
+    wrapped = jax.errors.JaxRuntimeError(
+        "INTERNAL: CpuCallback error calling callback: Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        "IndexError: Embedding 'e': index out of range: 7 is not in [0, 7). "
+        "[executable_name='jit_step']"
+    )
+    recovered = ADAPTER._callback_error(wrapped)
+    assert isinstance(recovered, IndexError)
+    assert str(recovered) == "Embedding 'e': index out of range: 7 is not in [0, 7)."
+    assert ADAPTER._callback_error(jax.errors.JaxRuntimeError("INTERNAL: other")) is None
