@@ -229,7 +229,7 @@ class Layer(NodeAccessors):
         outputs stay None."""
         leaves = tree.flatten(structure)
         positions = [i for i, leaf in enumerate(leaves) if isinstance(leaf, KerasTensor)]
-        absent: list = []  # where fn returned None, recorded while tracing
+        recorded: list = []  # fn's result and where it returned None, kept while tracing
 
         def run(concrete):
             filled = list(leaves)
@@ -237,13 +237,13 @@ class Layer(NodeAccessors):
                 filled[position] = value
             result = fn(tree.pack_like(structure, filled))
             flat = tree.flatten(result)
-            absent[:] = [result, [leaf is None for leaf in flat]]
+            recorded[:] = [result, [leaf is None for leaf in flat]]
             return [leaf for leaf in flat if leaf is not None]
 
         specs = ADAPTER.compute_output_spec(
             run, [Spec(leaves[i].shape, leaves[i].dtype) for i in positions], self.weights
         )
-        result, is_none = absent
+        result, is_none = recorded
         present = iter(specs)
         return tree.pack_like(result, [None if gone else next(present) for gone in is_none])
 

@@ -67,7 +67,7 @@ class Model(Trainer, Layer):
 
     def reset_states(self) -> None:
         """Zeroes the states of every stateful layer (recurrent layers built with
-        `stateful=True`), also inside nested models and wrappers."""
+        `stateful=True`, Bidirectional over them), also inside nested models."""
         for layer in self.layers:
             if isinstance(layer, Model) or getattr(layer, "stateful", False):
                 layer.reset_states()
@@ -104,7 +104,9 @@ class Model(Trainer, Layer):
 
     def compute_mask(self, inputs, mask=None):
         """The masks of the outputs: the graph is run with the input masks, as Keras 2's
-        models do when used as a layer (one mask per output, None where unmasked)."""
+        models do when used as a layer (one mask per output, None where unmasked). That
+        is a second run of the inner graph; an outer graph asks for it only where masks
+        exist (the model's outputs carry one, or its inputs do)."""
         if self._graph is None:
             return Layer.compute_mask(self, inputs, mask)
         _, masks = self._graph.run_with_masks(
