@@ -8,6 +8,17 @@ import itertools
 import numpy as np
 
 
+def set_random_weights(layer, seed=1):
+    """Keras-layout arrays for every weight (non-zero bias), set on the built `layer` and
+    returned for the reference."""
+    weights = [
+        np.random.default_rng(seed + i).normal(size=w.shape).astype("float32")
+        for i, w in enumerate(layer.weights)
+    ]
+    layer.set_weights(weights)
+    return weights
+
+
 def effective(k, d):
     return (k - 1) * d + 1
 

@@ -7,20 +7,16 @@ import pytest
 from conv_numpy_reference import (
     conv,
     conv_kernel_gradient,
+    set_random_weights,
     to_channels_first,
 )
+from gradient_check import needs_training
 
 import kerasfront as keras
 from kerasfront import config, constraints, layers, ops, optimizers, regularizers
-from kerasfront.backend.registry import ADAPTER
 
 RTOL = 1e-5
 ATOL = 1e-5  # float32 sums of a few dozen products
-
-# The NumPy reference backend runs inference only.
-needs_training = pytest.mark.skipif(
-    not ADAPTER.SUPPORTS_TRAINING, reason="this backend has no gradients"
-)
 
 
 def data(*shape, seed=0):
@@ -29,13 +25,6 @@ def data(*shape, seed=0):
 
 def as_numpy(x):
     return ops.convert_to_numpy(x)
-
-
-def set_random_weights(layer, seed=1):
-    """Keras-layout arrays for every weight (non-zero bias), returned for the reference."""
-    weights = [data(*w.shape, seed=seed + i) for i, w in enumerate(layer.weights)]
-    layer.set_weights(weights)
-    return weights
 
 
 # (layer, channels_last input shape, reference keyword arguments)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conv_numpy_reference import conv, depthwise_conv, to_channels_first
+from conv_numpy_reference import conv, depthwise_conv, set_random_weights, to_channels_first
 
 import kerasfront as keras
 from kerasfront import constraints, layers, ops, regularizers
@@ -13,12 +13,6 @@ ATOL = 1e-5  # float32 sums of a few dozen products
 
 def data(*shape, seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
-
-
-def set_random_weights(layer, seed=1):
-    weights = [data(*w.shape, seed=seed + i) for i, w in enumerate(layer.weights)]
-    layer.set_weights(weights)
-    return weights
 
 
 # (layer, channels_last input shape)

@@ -7,30 +7,20 @@ from conv_numpy_reference import (
     conv,
     conv_transpose,
     conv_transpose_kernel_gradient,
+    set_random_weights,
     to_channels_first,
 )
+from gradient_check import needs_training
 
 import kerasfront as keras
 from kerasfront import layers, ops, optimizers
-from kerasfront.backend.registry import ADAPTER
 
 RTOL = 1e-5
 ATOL = 1e-5  # float32 sums of a few dozen products
 
-# The NumPy reference backend runs inference only.
-needs_training = pytest.mark.skipif(
-    not ADAPTER.SUPPORTS_TRAINING, reason="this backend has no gradients"
-)
-
 
 def data(*shape, seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
-
-
-def set_random_weights(layer, seed=1):
-    weights = [data(*w.shape, seed=seed + i) for i, w in enumerate(layer.weights)]
-    layer.set_weights(weights)
-    return weights
 
 
 # (layer, channels_last input shape, expected spatial output shape by Keras's rule)
