@@ -231,3 +231,11 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 def is_keras_tensor(x) -> bool:
     return hasattr(x, "keras_history")
+
+
+# The rest of the Keras 2 backend module, one concept per file.
+from kerasfront.backend.math_functions import *  # noqa: E402, F401, F403
+from kerasfront.backend.nn_functions import *  # noqa: E402, F401, F403
+from kerasfront.backend.ctc import *  # noqa: E402, F401, F403
+from kerasfront.backend.loop_functions import *  # noqa: E402, F401, F403
+from kerasfront.backend.graph_functions import *  # noqa: E402, F401, F403
