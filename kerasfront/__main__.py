@@ -1,4 +1,9 @@
-"""`python -m kerasfront info`: the active backend, why it was chosen, installed engines."""
+"""The `kerasfront` command (also `python -m kerasfront`).
+
+`info` reports the active backend, why it was chosen, its devices and the installed
+engines. Parsing the command line imports no engine, so `--help` answers at once; `info`
+imports only the active engine, whose devices it lists.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ def info() -> int:
     from kerasfront import config
     from kerasfront.backend import registry as registry_module
 
-    print(f"kerasfront {importlib.metadata.version('kerasfront')}")
+    print(f"kerasfront {_own_version()}")
     print(f"config file: {config.keras_home() / 'keras.json'}")
     resolution = registry_module.RESOLUTION
     adapter = registry_module.ADAPTER
@@ -44,10 +49,30 @@ def info() -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kerasfront", description=__doc__)
-    parser.add_argument("command", choices=["info"], help="what to do")
+    parser = argparse.ArgumentParser(
+        prog="kerasfront",
+        description="The Keras API over TensorFlow, PyTorch and JAX.",
+        epilog="The engine comes from KERAS_BACKEND, else $KERAS_HOME/keras.json, else tensorflow.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"kerasfront {_own_version()}",
+        help="show the version",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "info", help="the active backend, why it was chosen, its devices, the installed engines"
+    )
     parser.parse_args(argv)
     return info()
+
+
+def _own_version() -> str:
+    try:
+        return importlib.metadata.version("kerasfront")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 if __name__ == "__main__":

@@ -6,23 +6,26 @@ Variables are `tf.Variable`s updated in place by the compiled step; XLA is used 
 
 from __future__ import annotations
 
-import os
 import re
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's start-up chatter off the terminal
-
-import tensorflow as tf  # noqa: E402
-
-from kerasfront import config, tree  # noqa: E402
-from kerasfront.backend.contract import OP_NAMES  # noqa: E402
-from kerasfront.backend.tracing import (  # noqa: E402
+from kerasfront import config, tree
+from kerasfront.backend.contract import OP_NAMES
+from kerasfront.backend.tracing import (
     Spec,
     concrete_shape,
     symbolic_or_probed_spec,
     without_side_effects,
 )
 
-from . import loops, nn, ops  # noqa: E402
+from .quiet_start import start_up_logs_filtered
+
+# TensorFlow starts (and looks for GPUs, which logs cuInit failures) during these imports.
+with start_up_logs_filtered():
+    import tensorflow as tf
+
+    from . import loops, nn, ops
+
+    tf.config.list_logical_devices()
 
 # Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
 # loop in loops.py.

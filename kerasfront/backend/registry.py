@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 
@@ -110,6 +111,17 @@ def resolve(settings: config.Settings) -> Resolution:
     )
 
 
+def publish_canonical_name(settings: config.Settings, resolution: Resolution) -> None:
+    """Writes the canonical backend name to `KERAS_BACKEND` when the user wrote an alias.
+
+    Engines read the variable (and keras.json) too: TensorFlow's bundled Keras fails with
+    "Unable to import backend : tf" on our alias `tf`. Its resolution puts the environment
+    before keras.json, so the canonical name there covers both places.
+    """
+    if settings.backend.lower() in ALIASES and settings.backend_source != "default":
+        os.environ["KERAS_BACKEND"] = resolution.name
+
+
 def load(resolution: Resolution):
     """Imports the adapter module of the resolved backend and checks the contract."""
     if resolution.notice:
@@ -126,4 +138,5 @@ def load(resolution: Resolution):
 
 
 RESOLUTION = resolve(config.SETTINGS)
+publish_canonical_name(config.SETTINGS, RESOLUTION)
 ADAPTER = load(RESOLUTION)

@@ -321,7 +321,7 @@ def tracking_import(name, globals=None, locals=None, fromlist=(), level=0):
     return plain_import(name, globals, locals, fromlist, level)
 
 builtins.__import__ = tracking_import
-import kerasfront
+import kerasfront.layers  # the first use of kerasfront binds the engine
 print({m: first_importer.get(m, '?') for m in ENGINES if m in sys.modules})
 """
 
