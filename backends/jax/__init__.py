@@ -80,6 +80,12 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     return mean + stddev * jax.random.normal(_key(seed), tuple(shape), dtype)
 
 
+def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    # Sampled within [-2, 2] directly: the same distribution as re-drawing outliers.
+    unit = jax.random.truncated_normal(_key(seed), -2.0, 2.0, tuple(shape), dtype)
+    return mean + stddev * unit
+
+
 def engine_version() -> str:
     return jax.__version__
 

@@ -59,6 +59,17 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     return rng.normal(mean, stddev, size=shape).astype(dtype)
 
 
+def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    rng = np.random.default_rng(seed_to_int(seed))
+    values = rng.normal(size=shape)
+    # TensorFlow's rule: draws beyond two standard deviations are drawn again.
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = rng.normal(size=int(outside.sum()))
+        outside = np.abs(values) > 2.0
+    return (mean + stddev * values).astype(dtype)
+
+
 def engine_version() -> str:
     return np.__version__
 

@@ -133,6 +133,8 @@ exp = tf.exp
 log = tf.math.log
 log1p = tf.math.log1p
 tanh = tf.tanh
+sin = tf.sin
+cos = tf.cos
 sign = tf.sign
 floor = tf.floor
 round = tf.round
@@ -214,6 +216,34 @@ def any(x, axis=None, keepdims=False):
     return tf.reduce_any(tf.cast(x, "bool"), axis=axis, keepdims=keepdims)
 
 
+def _cumulative(tf_function):
+    def run(x, axis=None):
+        x = tf.convert_to_tensor(x)
+        if x.dtype == tf.bool:
+            x = tf.cast(x, "int32")  # the contract counts booleans as int32
+        if axis is None:  # NumPy: over the flattened array
+            x, axis = tf.reshape(x, [-1]), 0
+        return tf_function(x, axis=axis)
+
+    return run
+
+
+cumsum = _cumulative(tf.cumsum)
+cumprod = _cumulative(tf.math.cumprod)
+
+
+def flip(x, axis=None):
+    rank = len(x.shape)
+    if axis is None:
+        axis = range(rank)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return tf.reverse(x, [a % rank for a in axes])
+
+
+def einsum(subscripts, *operands):
+    return tf.einsum(subscripts, *operands)
+
+
 def matmul(x, y):
     if len(x.shape) >= 2 and len(y.shape) >= 2:
         return tf.linalg.matmul(x, y)
@@ -252,5 +282,11 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     return tf.random.stateless_normal(
+        shape, seed=tf.cast(seed, "int32"), mean=mean, stddev=stddev, dtype=dtype
+    )
+
+
+def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    return tf.random.stateless_truncated_normal(
         shape, seed=tf.cast(seed, "int32"), mean=mean, stddev=stddev, dtype=dtype
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -174,6 +176,8 @@ exp = torch.exp
 log = torch.log
 log1p = torch.log1p
 tanh = torch.tanh
+sin = torch.sin
+cos = torch.cos
 sign = torch.sign
 floor = torch.floor
 round = torch.round
@@ -263,6 +267,32 @@ def argmin(x, axis=-1):
     return torch.argmin(x, dim=axis)
 
 
+def _cumulative(torch_function):
+    def run(x, axis=None):
+        x = convert_to_tensor(x)
+        if axis is None:  # NumPy: over the flattened array
+            x, axis = x.reshape(-1), 0
+        # torch widens integers to int64; the contract keeps the dtype (bool -> int32).
+        dtype = torch.int32 if x.dtype == torch.bool else x.dtype
+        return torch_function(x, dim=axis, dtype=dtype)
+
+    return run
+
+
+cumsum = _cumulative(torch.cumsum)
+cumprod = _cumulative(torch.cumprod)
+
+
+def flip(x, axis=None):
+    if axis is None:
+        axis = tuple(range(x.ndim))
+    return torch.flip(x, (axis,) if isinstance(axis, int) else tuple(axis))
+
+
+def einsum(subscripts, *operands):
+    return torch.einsum(subscripts, *(convert_to_tensor(x) for x in operands))
+
+
 def matmul(x, y):
     return torch.matmul(x, y)
 
@@ -313,3 +343,22 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
         tuple(shape), generator=_generator(seed), dtype=to_torch_dtype(dtype), device=DEVICE
     )
     return sample * stddev + mean
+
+
+# The standard normal's cumulative distribution at -2 and 2.
+_TRUNCATION_BOUNDS = (
+    0.5 * (1.0 + math.erf(-2.0 / math.sqrt(2.0))),
+    0.5 * (1.0 + math.erf(2.0 / math.sqrt(2.0))),
+)
+
+
+def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    # Inverse-CDF sampling of the normal cut at +-2: the same distribution as re-drawing
+    # outliers (TensorFlow's way), without a data-dependent loop.
+    low, high = _TRUNCATION_BOUNDS
+    torch_dtype = to_torch_dtype(dtype)
+    uniform = torch.rand(
+        tuple(shape), generator=_generator(seed), dtype=torch.float64, device=DEVICE
+    )
+    unit = math.sqrt(2.0) * torch.erfinv(2.0 * (low + (high - low) * uniform) - 1.0)
+    return (unit.clamp(-2.0, 2.0) * stddev + mean).to(torch_dtype)

@@ -45,6 +45,9 @@ SHAPE_OPS = (
     "broadcast_to",
     "repeat",  # (x, repeats: int, axis) -> NumPy's repeat with one count for every element
     "pad",  # (x, pad_width: ((before, after), ...) one pair per axis, constant_values=0)
+    # (x, axis=None) -> x with the order of its entries reversed along `axis` (an int or a
+    # tuple of ints; None: every axis), NumPy's flip.
+    "flip",
 )
 ELEMENTWISE_OPS = (
     "add",
@@ -60,6 +63,8 @@ ELEMENTWISE_OPS = (
     "log",
     "log1p",
     "tanh",
+    "sin",
+    "cos",
     "sign",
     "floor",
     "round",
@@ -78,7 +83,13 @@ ELEMENTWISE_OPS = (
     "logical_not",
 )
 REDUCTION_OPS = ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "all", "any")
-LINALG_OPS = ("matmul", "dot")
+# (x, axis=None) -> running sums / products along `axis` (an int; None: over the
+# flattened x). The result keeps x's dtype (NumPy would widen int32 to int64); booleans
+# count as int32.
+CUMULATIVE_OPS = ("cumsum", "cumprod")
+# einsum: (subscripts: str, *operands) -> NumPy's einsum with explicit "->" output
+# subscripts, e.g. "bik,bkj->bij"; no ellipsis, no repeated index within one operand.
+LINALG_OPS = ("matmul", "dot", "einsum")
 NN_OPS = ("relu", "sigmoid", "softmax", "log_softmax", "softplus", "elu", "stop_gradient")
 # Convolution, pooling, resizing and statistics, on the engines' own kernels (cuDNN on a
 # GPU). Shared conventions:
@@ -134,13 +145,18 @@ LAYER_OPS = (
 # walks from the last step to the first. `unroll` is how many steps one loop iteration
 # runs (a speed hint; `True` unrolls fully). Differentiable on every engine that trains.
 LOOP_OPS = ("scan",)
-RANDOM_OPS = ("random_uniform", "random_normal")
+# random_truncated_normal: (shape, mean=0.0, stddev=1.0, dtype="float32", seed=None) ->
+# normal values restricted to [mean - 2 stddev, mean + 2 stddev] (TensorFlow's rule:
+# draws beyond two standard deviations are re-drawn, so the kept values follow the
+# normal density cut at those bounds). Usable inside compiled steps.
+RANDOM_OPS = ("random_uniform", "random_normal", "random_truncated_normal")
 
 OP_NAMES = (
     CREATION_OPS
     + SHAPE_OPS
     + ELEMENTWISE_OPS
     + REDUCTION_OPS
+    + CUMULATIVE_OPS
     + LINALG_OPS
     + NN_OPS
     + LAYER_OPS

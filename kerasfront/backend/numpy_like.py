@@ -123,6 +123,16 @@ def make_ops(xp) -> dict:
     def pad(x, pad_width, constant_values=0):
         return xp.pad(x, [tuple(pair) for pair in pad_width], constant_values=constant_values)
 
+    def flip(x, axis=None):
+        return xp.flip(x, axis=axis if not isinstance(axis, list) else tuple(axis))
+
+    def cumulative(function):
+        def run(x, axis=None):
+            x = xp.asarray(x)
+            return function(x, axis=axis, dtype="int32" if x.dtype == bool else x.dtype)
+
+        return run
+
     def moments(x, axes, keepdims=False):
         axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
         centre = xp.mean(x, axis=axes, keepdims=True)
@@ -173,12 +183,16 @@ def make_ops(xp) -> dict:
         "elu": elu,
         "repeat": repeat,
         "pad": pad,
+        "flip": flip,
+        "cumsum": cumulative(xp.cumsum),
+        "cumprod": cumulative(xp.cumprod),
+        "einsum": xp.einsum,
         "moments": moments,
     }
     # Elementwise ops whose NumPy names and signatures every such namespace shares.
     for name in (
-        "add subtract multiply divide negative power abs square sqrt exp log log1p tanh sign "
-        "floor round maximum minimum equal not_equal greater greater_equal less less_equal "
+        "add subtract multiply divide negative power abs square sqrt exp log log1p tanh sin cos "
+        "sign floor round maximum minimum equal not_equal greater greater_equal less less_equal "
         "logical_and logical_or logical_not"
     ).split():
         ops[name] = getattr(xp, name)

@@ -215,6 +215,8 @@ case("log1p", "float", lambda m, t: m.log1p(t(POS)))
 case("log1p", "tiny", lambda m, t: m.log1p(t(np.array([1e-8, -1e-8, 0.0], "float32"))))
 case("tanh", "float", lambda m, t: m.tanh(t(X)))
 case("tanh", "large", lambda m, t: m.tanh(t(BIG)))
+case("sin", "float", lambda m, t: m.sin(t(X * 3)))
+case("cos", "float", lambda m, t: m.cos(t(X * 3)))
 case("sign", "float", lambda m, t: m.sign(t(np.concatenate([BIG, [0.0]]).astype("float32"))))
 case("sign", "int", lambda m, t: m.sign(t(INTS)))
 case("floor", "float", lambda m, t: m.floor(t(HALVES)))
@@ -272,6 +274,15 @@ for _name in ("all", "any"):
     case(_name, "keepdims", lambda m, t, op=_name: getattr(m, op)(t(X > 0), 1, keepdims=True))
     case(_name, "float_input", lambda m, t, op=_name: getattr(m, op)(t(INTS.astype("f4")), 0))
 
+# Running sums and products.
+for _name, _data in (("cumsum", X), ("cumprod", SMALL)):
+    case(_name, "flat", lambda m, t, op=_name, d=_data: getattr(m, op)(t(d)))
+    case(_name, "axis0", lambda m, t, op=_name, d=_data: getattr(m, op)(t(d), axis=0))
+    case(_name, "axis1", lambda m, t, op=_name, d=_data: getattr(m, op)(t(d), axis=1))
+    case(_name, "axis-1", lambda m, t, op=_name, d=_data: getattr(m, op)(t(d), axis=-1))
+    case(_name, "int", lambda m, t, op=_name: getattr(m, op)(t(INTS), axis=1))
+case("cumsum", "bool_counts", lambda m, t: m.cumsum(t(MASK_A), axis=1))
+
 # Linear algebra.
 case("matmul", "2d_2d", lambda m, t: m.matmul(t(M), t(N)))
 case("matmul", "3d_2d", lambda m, t: m.matmul(t(X), t(N)))
@@ -289,6 +300,12 @@ case("dot", "1d_2d", lambda m, t: m.dot(t(V3), t(M)))
 case("dot", "3d_1d", lambda m, t: m.dot(t(X), t(V4)))
 case("dot", "1d_3d", lambda m, t: m.dot(t(V4), t(Y3)))
 case("dot", "scalar", lambda m, t: m.dot(t(np.array(2.0, "float32")), t(M)))
+
+case("einsum", "batch_matmul", lambda m, t: m.einsum("bik,bkj->bij", t(X), t(X3)))
+case("einsum", "contract_middle", lambda m, t: m.einsum("bij,bik->bjk", t(X), t(X3[:, :3])))
+case("einsum", "outer", lambda m, t: m.einsum("i,j->ij", t(V3), t(V4)))
+case("einsum", "sum_axis", lambda m, t: m.einsum("bij->bj", t(X)))
+case("einsum", "transpose", lambda m, t: m.einsum("ij->ji", t(M)))
 
 # Neural-network functions.
 case("relu", "float", lambda m, t: m.relu(t(X)))
@@ -314,6 +331,11 @@ case("repeat", "axis0", lambda m, t: m.repeat(t(X), 2, axis=0))
 case("repeat", "axis-1", lambda m, t: m.repeat(t(X), 3, axis=-1))
 case("repeat", "flat", lambda m, t: m.repeat(t(M), 2))
 case("repeat", "int", lambda m, t: m.repeat(t(INTS), 2, axis=1))
+case("flip", "axis0", lambda m, t: m.flip(t(X), axis=0))
+case("flip", "axis-1", lambda m, t: m.flip(t(X), axis=-1))
+case("flip", "tuple", lambda m, t: m.flip(t(X), axis=(0, 2)))
+case("flip", "all", lambda m, t: m.flip(t(X)))
+case("flip", "int", lambda m, t: m.flip(t(INTS), axis=1))
 case("pad", "zeros", lambda m, t: m.pad(t(X), ((1, 2), (0, 1), (2, 0))))
 case("pad", "constant", lambda m, t: m.pad(t(M), ((0, 1), (3, 0)), constant_values=1.5))
 case("pad", "int", lambda m, t: m.pad(t(INTS), [[1, 1], [0, 2]]))
@@ -338,7 +360,7 @@ case(
     lambda m, t: m.embedding_lookup(t(TABLE), t(LOOKUP[0]), "Embedding 'e'"),
 )
 
-RANDOM_OPS = ("random_uniform", "random_normal")
+RANDOM_OPS = ("random_uniform", "random_normal", "random_truncated_normal")
 
 # Mixed integer/float inputs: engines differ on whether they promote, so each may either
 # raise or give NumPy's answer, but never a silently truncated one.
@@ -494,3 +516,30 @@ def test_random_normal_default_statistics():
     values = _draw("random_normal", (10_000,), _seed(6))
     assert abs(values.mean()) < 0.05
     assert abs(values.std() - 1.0) < 0.05
+
+
+def test_random_truncated_normal_statistics():
+    values = _draw("random_truncated_normal", (20_000,), _seed(7), mean=1.0, stddev=2.0)
+    # Nothing beyond two standard deviations; the normal cut at +-2 has standard
+    # deviation 0.8796 (of the uncut one) and keeps its mean.
+    assert values.min() >= 1.0 - 4.0 and values.max() <= 1.0 + 4.0
+    assert abs(values.mean() - 1.0) < 0.05
+    assert abs(values.std() - 2.0 * 0.8796) < 0.05
+    # Not a clipped normal: no pile-up at the bounds.
+    assert np.mean(np.abs(values - 1.0) > 3.9) < 0.01
+
+
+def test_random_truncated_normal_inside_compiled_function():
+    from kerasfront.backend.variables import Variable
+
+    generator_state = Variable(np.array([9, 0], dtype="int32"), trainable=False)
+
+    def pure(values, scale):
+        return ADAPTER.random_truncated_normal((50,), 0.0, 1.0, "float32", values[0]) * scale
+
+    run = ADAPTER.compile_function(pure, [generator_state], jit_compile=None)
+    first = np.asarray(ADAPTER.convert_to_numpy(run(ADAPTER.convert_to_tensor(2.0))))
+    assert first.shape == (50,) and np.abs(first).max() <= 4.0
+    np.testing.assert_allclose(
+        first, _draw("random_truncated_normal", (50,), _seed(9)) * 2.0, rtol=1e-6
+    )
