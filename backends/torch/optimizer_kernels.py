@@ -16,15 +16,21 @@ from __future__ import annotations
 import torch
 
 
-def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon):
-    """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= alpha m / (sqrt(v) + eps)."""
+def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats=None):
+    """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= alpha m / (sqrt(v) + eps).
+
+    With `v_hats` (AMSGrad), v_hat = max(v_hat, v) replaces v in the denominator and the
+    result has a fourth list, the new v_hats.
+    """
     if not variables:  # foreach kernels refuse empty lists (a fully frozen model)
-        return variables, ms, vs
+        return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
     with torch.no_grad():
         torch._foreach_lerp_(ms, grads, 1.0 - beta_1)  # m + (1 - b1)(g - m): the same m
         torch._foreach_mul_(vs, beta_2)
         torch._foreach_addcmul_(vs, grads, grads, value=1.0 - beta_2)
-        denominators = torch._foreach_sqrt(vs)
+        if v_hats is not None:
+            torch._foreach_maximum_(v_hats, vs)
+        denominators = torch._foreach_sqrt(vs if v_hats is None else v_hats)
         torch._foreach_add_(denominators, epsilon)
         if alpha.device.type == "cpu":
             # Reading a CPU scalar costs nothing and lets one fused pass do the update.
@@ -34,7 +40,7 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon):
             steps = torch._foreach_div(ms, denominators)
             torch._foreach_mul_(steps, alpha)
             torch._foreach_sub_(variables, steps)
-    return variables, ms, vs
+    return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
 
 
 def sgd_momentum_update(variables, grads, velocities, learning_rate, momentum, nesterov):
