@@ -297,3 +297,350 @@ def test_reference_cases_exercise_their_options():
     assert differs(
         final(Reference(sgd_rule(0.5), 0.1, clipnorm=0.3)), final(PerTensorClip(sgd_rule(0.5), 0.1))
     )
+
+
+# ---- saved state: resuming training ---------------------------------------------------------
+
+RESUME_CASES = {
+    "nadam_decay": lambda: optimizers.Nadam(lr=0.01, decay=0.1),
+    "rmsprop_centered_momentum": lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "adam_amsgrad_schedule": lambda: optimizers.Adam(
+        schedules.InverseTimeDecay(0.05, 1, 0.5), beta_2=0.5, amsgrad=True
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESUME_CASES))
+def test_training_resumes_exactly_from_saved_optimizer_weights(case):
+    make_optimizer = RESUME_CASES[case]
+    first, _ = fit_trajectory(make_optimizer(), epochs=1)
+    model_weights, optimizer_weights = first.get_weights(), first.optimizer.get_weights()
+    config = optimizers.serialize(first.optimizer)
+    # The uninterrupted run: the same model and optimizer go on for one more epoch.
+    recorder = WeightRecorder()
+    first.fit(X, Y, batch_size=BATCH, shuffle=False, verbose=0, callbacks=[recorder])
+
+    second = dense_model()
+    second.set_weights(model_weights)
+    optimizer = optimizers.get(config)
+    # Before the first fit the optimizer has no slots: the weights wait until it builds.
+    optimizer.set_weights(optimizer_weights)
+    _, resumed = fit_trajectory(optimizer, model=second, epochs=1)
+    assert_same_trajectory(resumed, recorder.trajectory, rtol=1e-6, atol=1e-7)
+    assert int(K.get_value(optimizer.iterations)) == 6
+
+
+def test_weights_follow_keras2_order():
+    model, _ = fit_trajectory(optimizers.Nadam(), epochs=1)
+    optimizer = model.optimizer
+    kernel, bias = model.trainable_weights
+    weights = optimizer.weights
+    # iterations, Nadam's m_schedule, then all m, then all v (Keras 2.3's layout).
+    assert weights[0] is optimizer.iterations and weights[1] is optimizer.m_schedule
+    assert [w.shape for w in weights[2:]] == [kernel.shape, bias.shape] * 2
+    values = optimizer.get_weights()
+    assert int(values[0]) == 3
+    expected_product = np.prod([nadam_momentum(t) for t in (1, 2, 3)])
+    np.testing.assert_allclose(values[1], expected_product, rtol=1e-6)
+
+
+def built_optimizer(optimizer):
+    """`optimizer` with its slots for a Dense(2) layer's kernel and bias."""
+    model = dense_model()
+    optimizer.build(model.trainable_weights)
+    return optimizer, model
+
+
+def test_set_weights_accepts_keras2_layouts():
+    kernel = np.full((3, 2), 0.5, "float32")
+    bias = np.full((2,), 0.25, "float32")
+    # Keras 2.2.4 saved RMSprop, Adagrad and Adadelta without iterations: count from 0.
+    rmsprop, _ = built_optimizer(optimizers.RMSprop())
+    rmsprop.set_weights([kernel, bias])
+    assert int(rmsprop.get_weights()[0]) == 0
+    np.testing.assert_array_equal(rmsprop.get_weights()[1], kernel)
+    # Keras 2 saves a (1,) placeholder per variable for Adam's v_hat without amsgrad.
+    adam, _ = built_optimizer(optimizers.Adam())
+    saved = [np.int64(4), kernel, bias, 2 * kernel, 2 * bias, np.zeros(1), np.zeros(1)]
+    adam.set_weights(saved)
+    got = adam.get_weights()
+    assert len(got) == 5 and int(got[0]) == 4 and got[0].dtype == np.int32
+    np.testing.assert_array_equal(got[3], 2 * kernel)
+    # Keras 2 saves SGD's moments even without momentum; they never enter an update.
+    sgd, _ = built_optimizer(optimizers.SGD())
+    sgd.set_weights([np.int64(2), kernel, bias])
+    assert [int(w) for w in sgd.get_weights()] == [2]
+    # Keras 2.2.4 saved Nadam without m_schedule: it is recomputed from iterations.
+    nadam, _ = built_optimizer(optimizers.Nadam())
+    nadam.set_weights([np.int64(5), kernel, bias, kernel, bias])
+    expected_product = np.prod([nadam_momentum(t) for t in range(1, 6)])
+    np.testing.assert_allclose(nadam.get_weights()[1], expected_product, rtol=1e-6)
+
+
+def test_set_weights_errors():
+    adam, _ = built_optimizer(optimizers.Adam(name="adam_errors"))
+    kernel, bias = np.zeros((3, 2), "float32"), np.zeros(2, "float32")
+    with pytest.raises(ValueError, match=r"Adam 'adam_errors'.*expected 5 arrays.*received 3"):
+        adam.set_weights([np.int64(0), kernel, bias])
+    with pytest.raises(ValueError, match=r"shape \(3, 2\), received an array of shape \(2, 3\)"):
+        adam.set_weights([np.int64(0), kernel.T, bias, kernel, bias])
+    with pytest.raises(ValueError, match="iterations must be a whole number"):
+        adam.set_weights([np.float32(1.5), kernel, bias, kernel, bias])
+    # Weights given before the build are checked when the optimizer builds.
+    pending = optimizers.SGD(momentum=0.9, name="sgd_pending")
+    pending.set_weights([np.int64(0), kernel])
+    with pytest.raises(ValueError, match=r"SGD 'sgd_pending'.*expected 3 arrays"):
+        built_optimizer(pending)
+
+
+def test_apply_gradients_outside_fit():
+    """Eager updates (no compiled step) follow the same rule; on torch this runs the
+    fused kernels on the variables' storage and, without them, the plain ops."""
+    model = dense_model()
+    variables = model.trainable_weights
+    params = [KERNEL.astype("float64"), BIAS.astype("float64")]
+    grads = mse_gradients(X.astype("float64"), Y.astype("float64"), *params)
+    for make, rule in [
+        (lambda: optimizers.Adam(0.1, amsgrad=True), adam_rule(amsgrad=True)),
+        (lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True), sgd_rule(0.9, True)),
+    ]:
+        for fused in (True, False):
+            model.set_weights([KERNEL, BIAS])
+            optimizer = make()
+            reference = Reference(rule, 0.1)
+            expected = [params]
+            with _without_fused_kernels(not fused):
+                for _ in range(2):
+                    optimizer.apply_gradients(zip([g.astype("float32") for g in grads], variables))
+                    expected.append(reference.step(expected[-1], grads))
+            for got, want in zip(model.get_weights(), expected[-1]):
+                np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+class _without_fused_kernels:
+    """Hides the adapter's fused optimizer kernels (if any) inside the block."""
+
+    NAMES = ("adam_update", "sgd_momentum_update")
+
+    def __init__(self, active):
+        from kerasfront.backend.registry import ADAPTER
+
+        self.adapter, self.active, self.saved = ADAPTER, active, {}
+
+    def __enter__(self):
+        if self.active:
+            for name in self.NAMES:
+                if hasattr(self.adapter, name):
+                    self.saved[name] = getattr(self.adapter, name)
+                    delattr(self.adapter, name)
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            setattr(self.adapter, name, value)
+
+
+# ---- names, defaults, configurations, errors ------------------------------------------------
+
+# Keras 2.2's documented defaults (keras/optimizers.py of Keras 2.2.4).
+KERAS2_DEFAULTS = {
+    "sgd": (optimizers.SGD, {"lr": 0.01, "momentum": 0.0, "nesterov": False, "decay": 0.0}),
+    "rmsprop": (optimizers.RMSprop, {"lr": 0.001, "rho": 0.9, "epsilon": EPSILON}),
+    "adagrad": (
+        optimizers.Adagrad,
+        {"lr": 0.01, "epsilon": EPSILON, "initial_accumulator_value": 0.0},
+    ),
+    "adadelta": (optimizers.Adadelta, {"lr": 1.0, "rho": 0.95, "epsilon": EPSILON}),
+    "adam": (
+        optimizers.Adam,
+        {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": EPSILON, "amsgrad": False},
+    ),
+    "adamax": (optimizers.Adamax, {"lr": 0.002, "beta_1": 0.9, "beta_2": 0.999}),
+    "nadam": (
+        optimizers.Nadam,
+        {"lr": 0.002, "beta_1": 0.9, "beta_2": 0.999, "schedule_decay": 0.004},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2_DEFAULTS))
+def test_get_by_keras2_name_has_keras2_defaults(name):
+    cls, defaults = KERAS2_DEFAULTS[name]
+    for identifier in (name, name.upper(), cls.__name__):
+        optimizer = optimizers.get(identifier)
+        assert type(optimizer) is cls
+    for attribute, expected in defaults.items():
+        value = getattr(optimizer, attribute)
+        value = K.get_value(value) if attribute == "lr" else value
+        np.testing.assert_allclose(value, expected, rtol=1e-7, err_msg=attribute)
+    assert getattr(optimizers, name) is cls  # Keras 2's lower-case aliases
+    assert optimizers.get(optimizer) is optimizer
+    assert int(K.get_value(optimizer.iterations)) == 0
+
+
+CONFIG_CASES = [
+    lambda: optimizers.SGD(0.2, momentum=0.3, nesterov=True, decay=0.01, clipnorm=1.5),
+    lambda: optimizers.RMSprop(0.02, rho=0.7, momentum=0.1, epsilon=1e-5, centered=True),
+    lambda: optimizers.Adagrad(0.3, initial_accumulator_value=0.1, clipvalue=0.5),
+    lambda: optimizers.Adadelta(0.5, rho=0.9, global_clipnorm=2.0),
+    lambda: optimizers.Adam(0.003, beta_1=0.8, beta_2=0.9, epsilon=1e-6, amsgrad=True),
+    lambda: optimizers.Adamax(0.004, beta_1=0.7),
+    lambda: optimizers.Nadam(0.005, schedule_decay=0.01, decay=0.1),
+    lambda: optimizers.SGD(schedules.PiecewiseConstantDecay([2, 5], [0.1, 0.05, 0.01])),
+    lambda: optimizers.Adam(schedules.CosineDecay(0.1, 10, alpha=0.1, warmup_target=0.2)),
+]
+
+
+@pytest.mark.parametrize("index", range(len(CONFIG_CASES)))
+def test_config_round_trip(index):
+    optimizer = CONFIG_CASES[index]()
+    config = optimizer.get_config()
+    again = type(optimizer).from_config(config)
+    assert type(again) is type(optimizer)
+    assert again.get_config() == config
+    through_get = optimizers.get(optimizers.serialize(optimizer))
+    assert through_get.get_config() == config
+
+
+def test_configs_written_by_keras():
+    # Keras 2.2.4 wrote `lr`; class names were matched without case.
+    keras2 = {"class_name": "adam", "config": {"lr": 0.01, "beta_1": 0.8, "decay": 0.0}}
+    adam = optimizers.get(keras2)
+    assert isinstance(adam, optimizers.Adam) and adam.beta_1 == 0.8
+    np.testing.assert_allclose(K.get_value(adam.lr), 0.01)
+    # Keras 3 writes its feature switches; at their "off" values they load.
+    keras3 = {
+        "name": "SGD",
+        "learning_rate": 0.05,
+        "weight_decay": None,
+        "clipnorm": None,
+        "global_clipnorm": None,
+        "clipvalue": None,
+        "use_ema": False,
+        "ema_momentum": 0.99,
+        "ema_overwrite_frequency": None,
+        "loss_scale_factor": None,
+        "gradient_accumulation_steps": None,
+        "momentum": 0.9,
+        "nesterov": False,
+    }
+    sgd = optimizers.deserialize({"class_name": "SGD", "config": keras3})
+    assert sgd.momentum == 0.9 and sgd.name == "SGD"
+    schedule = {
+        "class_name": "ExponentialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    }
+    with_schedule = optimizers.RMSprop.from_config({"learning_rate": schedule})
+    assert isinstance(with_schedule.learning_rate, schedules.ExponentialDecay)
+
+
+def test_argument_errors():
+    with pytest.raises(TypeError, match=r"SGD got an unexpected keyword argument 'epsilon'"):
+        optimizers.SGD(epsilon=1e-7)
+    with pytest.raises(TypeError, match=r"Adam got an unexpected keyword argument 'betas'"):
+        optimizers.Adam(betas=(0.9, 0.99))
+    with pytest.raises(ValueError, match=r"Adam: weight_decay=0.01 is a Keras 3 feature"):
+        optimizers.Adam(weight_decay=0.01)
+    with pytest.raises(ValueError, match=r"SGD: use_ema=True is a Keras 3 feature"):
+        optimizers.SGD(use_ema=True)
+    with pytest.raises(ValueError, match=r"RMSprop: learning_rate must be a number >= 0.*-0.1"):
+        optimizers.RMSprop(lr=-0.1)
+    with pytest.raises(ValueError, match=r"Adagrad: learning_rate must be a number.*'fast'"):
+        optimizers.Adagrad("fast")
+    with pytest.raises(ValueError, match=r"SGD: momentum must be a number in \[0, 1\].*1.5"):
+        optimizers.SGD(momentum=1.5)
+    with pytest.raises(ValueError, match=r"Adamax: beta_1 must be in \[0, 1\).*1.0"):
+        optimizers.Adamax(beta_1=1.0)
+    with pytest.raises(ValueError, match=r"Adam: give clipnorm or global_clipnorm, not both"):
+        optimizers.Adam(clipnorm=1.0, global_clipnorm=1.0)
+    with pytest.raises(ValueError, match=r"Nadam: clipvalue must be a number >= 0"):
+        optimizers.Nadam(clipvalue=-1)
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamw'.*'adadelta'.*'sgd'"):
+        optimizers.get("adamw")
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'Lion'.*custom_objects"):
+        optimizers.get({"class_name": "Lion", "config": {}})
+    with pytest.raises(TypeError, match=r"must be a name, a config dict or an Optimizer.*int"):
+        optimizers.get(3)
+
+
+def test_learning_rate_variable_and_schedule():
+    optimizer = optimizers.SGD(lr=0.1)
+    assert optimizer.lr is optimizer.learning_rate
+    K.set_value(optimizer.lr, 0.25)
+    optimizer.learning_rate = np.float32(0.5)
+    np.testing.assert_allclose(K.get_value(optimizer.learning_rate), 0.5)
+    with pytest.raises(ValueError, match="learning_rate must be a number >= 0"):
+        optimizer.lr = -1.0
+    with pytest.raises(TypeError, match="a schedule must be given when the optimizer is created"):
+        optimizer.learning_rate = schedules.InverseTimeDecay(0.1, 1, 1.0)
+    schedule = schedules.InverseTimeDecay(0.1, 1, 1.0)
+    scheduled = optimizers.Adam(learning_rate=schedule, name="adam_scheduled")
+    assert scheduled.learning_rate is schedule
+    with pytest.raises(TypeError, match=r"Adam 'adam_scheduled' was created with a learning-rate"):
+        scheduled.lr = 0.01
+
+
+# ---- schedules ------------------------------------------------------------------------------
+
+
+def cosine_reference(step, initial, decay_steps, alpha=0.0, warmup_target=None, warmup=0):
+    if warmup_target is None:
+        fraction = min(step, decay_steps) / decay_steps
+        return initial * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)) + alpha)
+    if step < warmup:
+        return initial + (warmup_target - initial) * step / warmup
+    return cosine_reference(step - warmup, warmup_target, decay_steps, alpha)
+
+
+SCHEDULE_CASES = {
+    "exponential": (
+        schedules.ExponentialDecay(0.1, 3, 0.5),
+        lambda t: 0.1 * 0.5 ** (t / 3),
+    ),
+    "exponential_staircase": (
+        schedules.ExponentialDecay(0.1, 3, 0.5, staircase=True),
+        lambda t: 0.1 * 0.5 ** (t // 3),
+    ),
+    "inverse_time": (
+        schedules.InverseTimeDecay(0.2, 4, 0.5),
+        lambda t: 0.2 / (1 + 0.5 * t / 4),
+    ),
+    "inverse_time_staircase": (
+        schedules.InverseTimeDecay(0.2, 4, 0.5, staircase=True),
+        lambda t: 0.2 / (1 + 0.5 * (t // 4)),
+    ),
+    "piecewise": (
+        schedules.PiecewiseConstantDecay([2, 5], [1.0, 0.5, 0.1]),
+        lambda t: 1.0 if t <= 2 else 0.5 if t <= 5 else 0.1,
+    ),
+    "cosine": (
+        schedules.CosineDecay(0.1, 7, alpha=0.2),
+        lambda t: cosine_reference(t, 0.1, 7, alpha=0.2),
+    ),
+    "cosine_warmup": (
+        schedules.CosineDecay(0.0, 6, warmup_target=0.3, warmup_steps=3),
+        lambda t: cosine_reference(t, 0.0, 6, warmup_target=0.3, warmup=3),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCHEDULE_CASES))
+def test_schedule_values(case):
+    schedule, reference = SCHEDULE_CASES[case]
+    for step in (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 100):
+        expected = reference(step)
+        for given in (step, np.float32(step)):
+            got = K.get_value(schedule(given))
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7, err_msg=f"step {step}")
+    again = schedules.deserialize(schedules.serialize(schedule))
+    assert type(again) is type(schedule) and again.get_config() == schedule.get_config()
+
+
+def test_schedule_errors():
+    with pytest.raises(ValueError, match=r"values needs one more entry than boundaries"):
+        schedules.PiecewiseConstantDecay([1, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match=r"boundaries must increase, received \[3, 2\]"):
+        schedules.PiecewiseConstantDecay([3, 2], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"ExponentialDecay: decay_steps must be a number > 0"):
+        schedules.ExponentialDecay(0.1, 0, 0.5)
+    with pytest.raises(ValueError, match=r"Unknown learning-rate schedule 'Warmup'"):
+        schedules.deserialize({"class_name": "Warmup", "config": {}})

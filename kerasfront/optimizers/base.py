@@ -203,6 +203,11 @@ class Optimizer:
                 f"{type(self).__name__} '{self.name}': received {len(grads)} gradients for "
                 f"{len(variables)} variables; give one gradient per variable."
             )
+        # Gradients made outside a step (NumPy arrays) become tensors of the variables' type.
+        grads = [
+            g if ops.is_tensor(g) else ops.convert_to_tensor(g, v.dtype)
+            for g, v in zip(grads, variables)
+        ]
         if self._built_for is None:
             self.build(variables)
         elif not self._same_variables(variables):
