@@ -27,6 +27,7 @@ SUPPORTS_TRAINING = True
 
 globals().update(make_ops(jnp))
 
+from .debug import debug_print, name_scope  # noqa: E402, F401
 from .loops import scan  # noqa: E402, F401
 from .nn import (  # noqa: E402, F401
     average_pool,

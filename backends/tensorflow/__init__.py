@@ -24,6 +24,7 @@ with start_up_logs_filtered():
     import tensorflow as tf
 
     from . import loops, nn, ops
+    from .debug import debug_print, name_scope  # noqa: F401
 
     tf.config.list_logical_devices()
 

@@ -16,6 +16,7 @@ from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
 from . import loops, nn, ops
+from .debug import debug_print  # noqa: F401
 from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
 from .rnn import gru, lstm  # noqa: F401
 

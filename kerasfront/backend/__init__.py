@@ -75,8 +75,24 @@ def count_params(x) -> int:
 
 
 def variable(value, dtype=None, name=None, constraint=None) -> Variable:
-    """A trainable variable holding a copy of `value`."""
-    return Variable(value, trainable=True, name=name or "variable", dtype=dtype or config.floatx())
+    """A trainable variable holding a copy of `value`.
+
+    Args:
+        constraint: a function applied to the new value after each optimizer update
+            (e.g. `kerasfront.constraints.NonNeg()`), or None.
+    """
+    if constraint is not None and not callable(constraint):
+        raise TypeError(
+            f"K.variable: constraint must be a function or None, received "
+            f"{type(constraint).__name__}: {constraint!r:.80}."
+        )
+    if _ops.is_tensor(value):
+        value = _ops.convert_to_numpy(value)
+    result = Variable(
+        value, trainable=True, name=name or "variable", dtype=dtype or config.floatx()
+    )
+    result.constraint = constraint
+    return result
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -239,3 +255,14 @@ from kerasfront.backend.nn_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.ctc import *  # noqa: E402, F401, F403
 from kerasfront.backend.loop_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.graph_functions import *  # noqa: E402, F401, F403
+
+# Called with a graph tensor (a placeholder, a model input, a layer output) anywhere in its
+# arguments, a K function records a graph node that replays it when the graph runs; on
+# concrete tensors it pays one scan of its arguments. Getters and graph functions stay.
+def _record_on_graph_tensors() -> None:
+    from kerasfront.backend.symbolic import wrap_public_functions
+
+    wrap_public_functions(globals())
+
+
+_record_on_graph_tensors()

@@ -208,6 +208,13 @@ OPTIONAL_NAMES = (
     # their configuration matches, else `scan`.
     "lstm",
     "gru",
+    # (x, message, summarize) -> x: prints message and x's value (summarize entries at
+    # each end of every axis, -1: all) whenever x is computed, also inside compiled code,
+    # never while only shapes are traced. K.print_tensor prints on the host without it.
+    "debug_print",
+    # (name) -> a context manager entering the engine's name scope. K.name_scope does
+    # nothing without it.
+    "name_scope",
 )
 
 

@@ -7,11 +7,41 @@ walks these histories back from its outputs to its inputs.
 
 from __future__ import annotations
 
+import operator
+
 from kerasfront import tree
+from kerasfront.backend.symbolic import SymbolicTensor
 
 
-class KerasTensor:
-    """A placeholder for a tensor while a model is being wired: shape and dtype only."""
+def _recorded(operation, *operands):
+    """`operation(*operands)` as a node of the graph (an arithmetic or indexing node)."""
+    from kerasfront.layers.backend_op import symbolic_operator
+
+    return symbolic_operator(operation, operands)
+
+
+def _binary(operation):
+    def forward(self, other):
+        return _recorded(operation, self, other)
+
+    def reflected(self, other):
+        return _recorded(operation, other, self)
+
+    return forward, reflected
+
+
+class KerasTensor(SymbolicTensor):
+    """A placeholder for a tensor while a model is being wired: shape and dtype only.
+
+    Arithmetic (`+ - * / // % ** @`, unary `-`, `abs`), ordering comparisons (`< <= > >=`)
+    and indexing (`x[:, 0]`) record graph nodes, as the K functions do, so that
+    `K.sum(x * 2, axis=1)` wires a graph. `==` and `!=` keep comparing identity (graph
+    code looks tensors up by it); use `K.equal` for the element-wise test.
+    """
+
+    # NumPy gives way to our reflected operators (`array * tensor`) instead of trying to
+    # turn the tensor into an array.
+    __array_ufunc__ = None
 
     def __init__(self, shape, dtype="float32", name=None, keras_history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -41,6 +71,41 @@ class KerasTensor:
             f"{self!r} is symbolic and cannot become a NumPy array. Build a model from it "
             "and call `model.predict` on data instead."
         )
+
+    def __iter__(self):
+        # Without this, Python would iterate by indexing 0, 1, 2, ... for ever, each index
+        # recording a node.
+        raise TypeError(
+            f"{self!r} is symbolic: it cannot be iterated over. Index it (`x[0]`, `x[:, 1]`) "
+            "instead."
+        )
+
+    __add__, __radd__ = _binary(operator.add)
+    __sub__, __rsub__ = _binary(operator.sub)
+    __mul__, __rmul__ = _binary(operator.mul)
+    __truediv__, __rtruediv__ = _binary(operator.truediv)
+    __floordiv__, __rfloordiv__ = _binary(operator.floordiv)
+    __mod__, __rmod__ = _binary(operator.mod)
+    __pow__, __rpow__ = _binary(operator.pow)
+    __matmul__, __rmatmul__ = _binary(operator.matmul)
+    __lt__ = _binary(operator.lt)[0]
+    __le__ = _binary(operator.le)[0]
+    __gt__ = _binary(operator.gt)[0]
+    __ge__ = _binary(operator.ge)[0]
+    __getitem__ = _binary(operator.getitem)[0]
+    # Identity equality, as before the operators were added (see the class docstring).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __neg__(self):
+        return _recorded(operator.neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _recorded(operator.abs, self)
 
 
 def symbolic_leaves(structure) -> list:
