@@ -395,7 +395,11 @@ def test_lambda_calling_k_functions_trains():
 
     inputs = keras.Input((6, 6, 2))
     hidden = layers.Lambda(features)(inputs)
-    hidden = layers.Conv2DTranspose(2, 2, strides=2)(hidden)
+    # The batch entry None follows the traced batch inside the compiled step.
+    upsample = data(3, 3, 2, 2, seed=7)
+    hidden = layers.Lambda(
+        lambda t: K.conv2d_transpose(t, upsample, (None, 6, 6, 2), (2, 2), "same")
+    )(hidden)
     hidden = layers.Lambda(lambda t: K.resize_images(t, 2, 2, "channels_last", "bilinear"))(hidden)
     outputs = layers.Dense(1)(layers.Flatten()(hidden))
     model = keras.Model(inputs, outputs)
