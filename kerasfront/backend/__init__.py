@@ -8,12 +8,15 @@ default to the last axis), the Keras default is kept.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from kerasfront import config
 from kerasfront import ops as _ops
 from kerasfront.backend import registry
 from kerasfront.backend.scope import StatelessScope  # noqa: F401
+from kerasfront.backend.tensor_args import as_axis, as_operand, as_shape, as_tensor
 from kerasfront.backend.variables import SeedGenerator, Variable, unwrap  # noqa: F401
 from kerasfront.config import (  # noqa: F401
     epsilon,
@@ -27,25 +30,81 @@ from kerasfront.config import (  # noqa: F401
 _adapter = registry.ADAPTER
 
 
-def _accepting_variables(op):
-    """The op, taking `Variable`s where it takes tensors (custom Keras code passes
-    weights, e.g. `K.sum(K.square(layer.kernel))` in a regularizer)."""
+def _unary(name: str):
+    """The op on one tensor, taking `Variable`s (custom Keras code passes weights, e.g.
+    `K.sum(K.square(layer.kernel))` in a regularizer), NumPy arrays and numbers."""
 
-    def run(*args, **kwargs):
-        return op(*(unwrap(a) for a in args), **kwargs)
+    op = getattr(_ops, name)
 
-    run.__name__ = run.__qualname__ = op.__name__ if hasattr(op, "__name__") else "op"
-    run.__doc__ = getattr(op, "__doc__", None)
+    def run(x):
+        return op(as_tensor(x))
+
+    run.__name__ = run.__qualname__ = name
     return run
 
 
-# Element-wise and reduction functions with the engine's own semantics (NumPy names).
-for _name in (
-    "abs argmax argmin cast dot equal exp greater less log max maximum min minimum "
-    "ones_like prod sign square stack stop_gradient sum tanh zeros_like"
-).split():
-    globals()[_name] = _accepting_variables(getattr(_ops, _name))
+def _binary(name: str):
+    """The op on two operands; a Python number stays a number, so it takes the other
+    operand's dtype (`K.maximum(x, 0)`)."""
+
+    op = getattr(_ops, name)
+
+    def run(x, y):
+        return op(as_operand(x), as_operand(y))
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
+def _reduction(name: str):
+    """A Keras 2 reduction: `(x, axis=None, keepdims=False)`, `axis` an int or a list."""
+
+    op = getattr(_ops, name)
+
+    def run(x, axis=None, keepdims=False):
+        return op(as_tensor(x), axis=as_axis(axis), keepdims=keepdims)
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
+for _name in "abs exp log sign square stop_gradient tanh".split():
+    globals()[_name] = _unary(_name)
+for _name in "equal greater less maximum minimum".split():
+    globals()[_name] = _binary(_name)
+for _name in "max min prod sum".split():
+    globals()[_name] = _reduction(_name)
 convert_to_numpy = _ops.convert_to_numpy
+
+
+def cast(x, dtype):
+    return _ops.cast(as_tensor(x), dtype)
+
+
+def dot(x, y):
+    """The dot product: for x (..., k) and y (..., k, n), the sum over x's last axis
+    and y's second-to-last, of shape x.shape[:-1] + y.shape[:-2] + y.shape[-1:]."""
+    return _ops.dot(as_tensor(x), as_tensor(y))
+
+
+def argmax(x, axis=-1):
+    return _ops.argmax(as_tensor(x), axis=axis)
+
+
+def argmin(x, axis=-1):
+    return _ops.argmin(as_tensor(x), axis=axis)
+
+
+def stack(x, axis=0):
+    return _ops.stack([as_tensor(t) for t in x], axis=axis)
+
+
+def zeros_like(x, dtype=None, name=None):
+    return _ops.zeros_like(as_tensor(x), dtype=dtype)
+
+
+def ones_like(x, dtype=None, name=None):
+    return _ops.ones_like(as_tensor(x), dtype=dtype)
 
 
 def backend() -> str:
@@ -103,19 +162,27 @@ def constant(value, dtype=None, shape=None, name=None):
     return _ops.convert_to_tensor(array)
 
 
+# Keras 2 returns Variables from zeros, ones and eye; these return tensors, which work in
+# compiled steps too (TensorFlow refuses new variables in a traced function). Wrap one in
+# K.variable for a variable.
 def zeros(shape, dtype=None, name=None):
-    return _ops.zeros(shape, dtype or config.floatx())
+    return _ops.zeros(as_shape(shape), dtype or config.floatx())
 
 
 def ones(shape, dtype=None, name=None):
-    return _ops.ones(shape, dtype or config.floatx())
+    return _ops.ones(as_shape(shape), dtype or config.floatx())
 
 
 def eye(size, dtype=None, name=None):
-    return _ops.eye(size, dtype=dtype or config.floatx())
+    """The identity matrix; `size` is n (n x n) or a pair (n, m)."""
+    rows, columns = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    return _ops.eye(int(rows), int(columns), dtype=dtype or config.floatx())
 
 
 def cast_to_floatx(x):
+    """NumPy arrays and numbers as NumPy arrays of floatx; tensors cast to floatx."""
+    if isinstance(x, Variable) or _ops.is_tensor(x):
+        return _ops.cast(as_tensor(x), config.floatx())
     return np.asarray(x, dtype=config.floatx())
 
 
@@ -142,111 +209,120 @@ eval = get_value
 
 
 def mean(x, axis=None, keepdims=False):
-    return _ops.mean(unwrap(x), axis=axis, keepdims=keepdims)
+    """The mean; booleans and integers average to floats."""
+    x = as_tensor(x)
+    if _ops.dtype(x) == "bool":
+        x = _ops.cast(x, config.floatx())
+    return _ops.mean(x, axis=as_axis(axis), keepdims=keepdims)
 
 
 def sqrt(x):
     # Keras's sqrt clips negatives to zero first instead of returning NaN.
-    x = unwrap(x)
-    return _ops.sqrt(_ops.maximum(x, 0.0))
+    return _ops.sqrt(_ops.maximum(as_tensor(x), 0.0))
 
 
 def clip(x, min_value, max_value):
-    if max_value is not None and min_value is not None and max_value < min_value:
-        max_value = min_value
-    return _ops.clip(unwrap(x), min_value, max_value)
+    """Clips to [min_value, max_value] (None: no bound on that side); Keras 2 raises a
+    numeric max_value below min_value to min_value."""
+    numbers = (int, float, np.number)
+    if isinstance(min_value, numbers) and isinstance(max_value, numbers):
+        max_value = builtins.max(max_value, min_value)
+    return _ops.clip(as_tensor(x), min_value, max_value)
 
 
 def concatenate(tensors, axis=-1):
-    return _ops.concatenate([unwrap(t) for t in tensors], axis=axis)
+    return _ops.concatenate([as_tensor(t) for t in tensors], axis=axis)
 
 
 def reshape(x, shape):
-    return _ops.reshape(unwrap(x), shape)
+    """Reshapes to `shape`, whose entries may be ints (-1 once) or entries of K.shape."""
+    return _ops.reshape(as_tensor(x), as_shape(shape))
 
 
 def transpose(x):
     """Reverses the axes (Keras 2's `K.transpose` takes no permutation)."""
-    return _ops.transpose(unwrap(x))
+    return _ops.transpose(as_tensor(x))
 
 
 def permute_dimensions(x, pattern):
-    return _ops.transpose(unwrap(x), tuple(pattern))
+    return _ops.transpose(as_tensor(x), tuple(pattern))
 
 
 def expand_dims(x, axis=-1):
-    return _ops.expand_dims(unwrap(x), axis)
+    return _ops.expand_dims(as_tensor(x), axis)
 
 
 def squeeze(x, axis):
-    return _ops.squeeze(unwrap(x), axis)
+    """Removes the size-1 axis `axis` (Keras 2 requires the axis)."""
+    return _ops.squeeze(as_tensor(x), axis)
 
 
 def flatten(x):
-    return _ops.reshape(unwrap(x), (-1,))
+    return _ops.reshape(as_tensor(x), (-1,))
 
 
 def batch_flatten(x):
-    x = unwrap(x)
-    return _ops.reshape(x, (-1, int(np.prod(_ops.shape(x)[1:]))))
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
+    x = as_tensor(x)
+    batch, *rest = _ops.shape(x)
+    if None in rest:  # while tracing with unknown inner sizes: the batch size is known
+        return _ops.reshape(x, (batch, -1))
+    return _ops.reshape(x, (-1, int(np.prod(rest, dtype="int64"))))
 
 
 def softmax(x, axis=-1):
-    return _ops.softmax(unwrap(x), axis=axis)
+    return _ops.softmax(as_tensor(x), axis=axis)
 
 
 def sigmoid(x):
-    return _ops.sigmoid(unwrap(x))
+    return _ops.sigmoid(as_tensor(x))
 
 
 def hard_sigmoid(x):
     """Keras 2's piecewise-linear sigmoid: clip(0.2 x + 0.5, 0, 1)."""
-    return _ops.clip(0.2 * unwrap(x) + 0.5, 0.0, 1.0)
+    return _ops.clip(0.2 * as_tensor(x) + 0.5, 0.0, 1.0)
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """max(x, 0), with Keras's leak `alpha`, cap `max_value` and `threshold`."""
-    x = unwrap(x)
+    """Keras 2's rectifier: x above `threshold` (capped to [0, max_value] when a cap
+    is given), alpha * (x - threshold) at or below it."""
+    x = as_tensor(x)
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return _ops.relu(x)
     above = _ops.greater(x, threshold)
-    result = _ops.where(above, x, alpha * (x - threshold))
+    kept = _ops.where(above, x, _ops.zeros_like(x))
     if max_value is not None:
-        result = _ops.minimum(result, max_value)
-    return result
+        kept = _ops.clip(kept, 0.0, max_value)
+    if alpha == 0.0:
+        return kept
+    return kept - alpha * _ops.relu(threshold - x)
 
 
 def elu(x, alpha=1.0):
-    return _ops.elu(unwrap(x), alpha)
+    return _ops.elu(as_tensor(x), alpha)
 
 
 def softplus(x):
-    return _ops.softplus(unwrap(x))
+    return _ops.softplus(as_tensor(x))
 
 
 def softsign(x):
-    x = unwrap(x)
+    x = as_tensor(x)
     return x / (_ops.abs(x) + 1.0)
 
 
 def pow(x, a):
-    return _ops.power(unwrap(x), a)
-
-
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return _ops.random_uniform(
-        shape, minval, maxval, dtype or config.floatx(), SeedGenerator(seed).next()
-    )
-
-
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return _ops.random_normal(
-        shape, mean, stddev, dtype or config.floatx(), SeedGenerator(seed).next()
-    )
+    return _ops.power(as_tensor(x), as_operand(a))
 
 
 def is_keras_tensor(x) -> bool:
-    return hasattr(x, "keras_history")
+    """Whether `x` is a symbolic tensor of the functional API (an `Input` or a layer
+    output); a ValueError for anything that is not a tensor, as Keras 2."""
+    if hasattr(x, "keras_history"):
+        return True
+    if isinstance(x, Variable) or _ops.is_tensor(x):
+        return False
+    raise ValueError(f"is_keras_tensor expects a tensor; received {type(x).__name__}: {x!r:.80}.")
 
 
 # The rest of the Keras 2 backend module, one concept per file.

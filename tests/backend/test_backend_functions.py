@@ -206,10 +206,12 @@ def numpy_softmax(x, axis=-1):
 
 
 def numpy_relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    result = np.where(x > threshold, x, alpha * (x - threshold))
+    # Keras 2: x above the threshold (capped to [0, max_value] when capped), plus the
+    # leak alpha * (x - threshold) at or below it.
+    kept = np.where(x > threshold, x, 0.0)
     if max_value is not None:
-        result = np.minimum(result, max_value)
-    return result
+        kept = np.clip(kept, 0.0, max_value)
+    return kept - alpha * np.maximum(threshold - x, 0.0)
 
 
 def test_softmax():
@@ -226,6 +228,8 @@ def test_softmax():
         {"threshold": 0.3},
         {"alpha": 0.2, "max_value": 1.0},
         {"alpha": 0.1, "max_value": 6.0, "threshold": 0.5},
+        {"max_value": 1.0, "threshold": -0.5},  # kept values in (-0.5, 0) clip to 0
+        {"alpha": 0.3, "max_value": 0.5, "threshold": -0.2},
     ],
     ids=repr,
 )
@@ -257,6 +261,45 @@ def test_elu_softplus_softsign():
 def test_dot():
     close(K.dot(t(M), t(N)), M @ N, atol=1e-5)
     close(K.dot(t(X), t(N)), np.dot(X, N), atol=1e-5)
+    # N-D y: x's last axis against y's second-to-last, shape (2, 3) . (2, 3, 5) -> (2, 2, 5)
+    y = _rng.normal(size=(2, 3, 5)).astype("float32")
+    close(K.dot(X[:, :, 0], y), np.dot(X[:, :, 0], y), atol=1e-5)
+    close(K.dot(M, N), M @ N, atol=1e-5)  # NumPy arrays, also on engines refusing them
+
+
+def test_keras2_defaults_of_reductions_and_arg_functions():
+    close(K.max(X), X.max())
+    close(K.min(X, 1), X.min(axis=1))
+    close(K.sum(X, axis=[0, 2]), X.sum(axis=(0, 2)), atol=1e-5)  # Keras allows lists
+    close(K.prod(K.variable(M), axis=-1, keepdims=True), M.prod(axis=-1, keepdims=True))
+    close(K.mean(X, axis=[1, 2], keepdims=True), X.mean(axis=(1, 2), keepdims=True))
+    close(K.mean(np.array([True, False, True, True])), 0.75)
+    np.testing.assert_array_equal(K.get_value(K.argmax(X)), X.argmax(axis=-1))
+    np.testing.assert_array_equal(K.get_value(K.argmin(X, axis=1)), X.argmin(axis=1))
+
+
+def test_shape_functions_take_keras2_arguments():
+    close(K.squeeze(X[:, :1], 1), X[:, 0])
+    close(K.concatenate([X, K.variable(X)]), np.concatenate([X, X], axis=-1))
+    close(K.stack([M, K.variable(M)], axis=1), np.stack([M, M], axis=1))
+    close(K.eye((2, 3)), np.eye(2, 3, dtype="float32"))
+    close(K.zeros_like(M, dtype="float32", name="z"), np.zeros_like(M))
+    close(K.ones_like(K.variable(M)), np.ones_like(M))
+    close(K.batch_flatten(np.ones((2, 3, 4), "float32")), np.ones((2, 12), "float32"))
+    close(K.cast_to_floatx(t(np.array([1, 2]))), np.array([1.0, 2.0], "float32"))
+    assert K.cast_to_floatx([1, 2]).dtype == np.float32
+    close(K.maximum(np.array([1, -2], "int32"), 0), np.array([1, 0], "int32"))
+    close(K.pow(np.array([2.0, 3.0], "float32"), 2), np.array([4.0, 9.0], "float32"))
+
+
+def test_is_keras_tensor():
+    import kerasfront as keras
+
+    assert K.is_keras_tensor(keras.Input(shape=(3,)))
+    assert not K.is_keras_tensor(t(M))
+    assert not K.is_keras_tensor(K.variable(M))
+    with pytest.raises(ValueError, match="expects a tensor"):
+        K.is_keras_tensor(M)
 
 
 @pytest.mark.parametrize(
