@@ -37,6 +37,7 @@ from .nn import (  # noqa: E402, F401
     max_pool,
     resize,
 )
+from .sparse import is_sparse, sparse_to_dense  # noqa: E402, F401
 
 
 def convert_to_tensor(x, dtype=None):

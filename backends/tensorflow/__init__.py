@@ -25,6 +25,7 @@ with start_up_logs_filtered():
 
     from . import loops, nn, ops
     from .debug import debug_print, name_scope  # noqa: F401
+    from .sparse import ctc_label_dense_to_sparse, is_sparse, sparse_to_dense  # noqa: F401
 
     tf.config.list_logical_devices()
 

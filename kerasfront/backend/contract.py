@@ -208,6 +208,17 @@ OPTIONAL_NAMES = (
     # their configuration matches, else `scan`.
     "lstm",
     "gru",
+    # (log_probs (batch, time, classes) normalized, labels (batch, max_length) int32,
+    #  input_length (batch,), label_length (batch,)) -> (batch,) CTC negative
+    # log-likelihoods, blank = classes - 1, inf where no alignment fits; K.ctc_batch_cost
+    # runs the forward algorithm on `scan` without it.
+    "ctc_loss",
+    # Sparse tensors: (x) -> bool; (sparse x) -> dense tensor; (labels, label_lengths) ->
+    # the labels before each length as a sparse tensor (TensorFlow). K.is_sparse,
+    # K.to_dense and K.ctc_label_dense_to_sparse; without them nothing is sparse.
+    "is_sparse",
+    "sparse_to_dense",
+    "ctc_label_dense_to_sparse",
     # (x, message, summarize) -> x: prints message and x's value (summarize entries at
     # each end of every axis, -1: all) whenever x is computed, also inside compiled code,
     # never while only shapes are traced. K.print_tensor prints on the host without it.
