@@ -220,3 +220,26 @@ def test_folds_inside_a_compiled_function():
     expected = xs[0] + (xs[1:] * xs[1:]).sum(0)
     np.testing.assert_allclose(K.get_value(total), expected, **TOLERANCE)
     np.testing.assert_allclose(K.get_value(mapped), np.tanh(xs), **TOLERANCE)
+
+
+@needs_training
+def test_a_model_with_k_rnn_in_a_lambda_trains():
+    from kerasfront import layers
+    from kerasfront.models import Model
+
+    def leaky_sum(sequence):
+        # A weight-free recurrence between two trained layers: h = tanh(x + h / 2).
+        def step(x, states):
+            h = ops.tanh(x + 0.5 * states[0])
+            return h, [h]
+
+        return K.rnn(step, sequence, [ops.zeros_like(sequence[:, 0])], go_backwards=True)[0]
+
+    x = RNG.normal(size=(16, TIME, FEATURES)).astype("float32")
+    y = x.sum(axis=(1, 2), keepdims=False)[:, None].astype("float32") / 4.0
+    inputs = layers.Input(shape=(TIME, FEATURES))
+    hidden = layers.Lambda(leaky_sum)(layers.Dense(UNITS)(inputs))
+    model = Model(inputs, layers.Dense(1)(hidden))
+    model.compile(optimizer="adam", loss="mse")
+    losses = model.fit(x, y, batch_size=8, epochs=5, verbose=0).history["loss"]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
