@@ -167,7 +167,7 @@ class CosineDecay(LearningRateSchedule):
 
     def _decayed(self, step, start_rate):
         fraction = ops.minimum(step, _scalar(self.decay_steps)) / float(self.decay_steps)
-        cosine = 0.5 * (1.0 + _cos_pi(fraction))
+        cosine = 0.5 * (1.0 + ops.cos(math.pi * fraction))
         return start_rate * ((1.0 - float(self.alpha)) * cosine + float(self.alpha))
 
     def __call__(self, step):
@@ -190,24 +190,6 @@ class CosineDecay(LearningRateSchedule):
             "warmup_target": self.warmup_target,
             "warmup_steps": self.warmup_steps,
         }
-
-
-# Taylor coefficients of cos(theta) in powers of theta^2, down to 1/14!: for |theta| <=
-# pi/2 the first term left out is below 1e-10, far under float32's resolution.
-_COSINE_SERIES = tuple((-1) ** k / math.factorial(2 * k) for k in range(8))
-
-
-def _cos_pi(fraction):
-    """cos(pi * fraction) for fraction in [0, 1], from the contract's elementwise ops
-    (the contract has no cosine): cos(pi x) = -cos(pi (1 - x)) brings the angle into
-    [0, pi/2], where a short Taylor series is exact to float32."""
-    upper_half = ops.greater(fraction, _scalar(0.5))
-    folded = ops.where(upper_half, 1.0 - fraction, fraction)
-    theta_squared = ops.square(math.pi * folded)
-    value = _scalar(_COSINE_SERIES[-1])
-    for coefficient in reversed(_COSINE_SERIES[:-1]):
-        value = value * theta_squared + coefficient
-    return ops.where(upper_half, -value, value)
 
 
 _CLASSES = {
