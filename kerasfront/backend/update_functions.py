@@ -58,7 +58,7 @@ def _operand_for(variable: Variable, value, what: str):
     """`value` as a tensor to combine with `variable`: numbers and NumPy arrays take the
     variable's dtype where that loses nothing; tensors must already have it."""
     value = unwrap(value)
-    if not ops.is_tensor(value):
+    if isinstance(value, np.ndarray) or not ops.is_tensor(value):
         array = np.asarray(value)
         if not np.can_cast(array.dtype, variable.dtype, casting="same_kind"):
             raise TypeError(

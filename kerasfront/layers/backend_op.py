@@ -60,6 +60,24 @@ class BackendOp(DropsMasks, Layer):
     def graph_inputs(self) -> list:
         return [self._leaves[index] for index in self._positions]
 
+    @property
+    def forward_state_variables(self) -> list:
+        """The variables passed to the function that no layer before this node holds.
+
+        Carried by every compiled step of a model holding this node, so the step reads
+        their current values (JAX would otherwise freeze the value seen when tracing) and
+        keeps what the node assigns (a K.update on graph values). Not weights: they stay
+        out of get_weights, saving and training, as in Keras 2. Weights of the layers
+        before the node are left out: the steps carry those already, and a trainable
+        weight listed twice would lose its gradient.
+        """
+        if not self.referenced_variables:
+            return []
+        held = {
+            id(weight) for layer in _layers_before(self.graph_inputs()) for weight in layer.weights
+        }
+        return [v for v in self.referenced_variables if id(v) not in held]
+
     def call(self, inputs):
         filled = list(self._leaves)
         for position, value in zip(self._positions, inputs):
@@ -74,6 +92,22 @@ class BackendOp(DropsMasks, Layer):
             "cannot be saved as a configuration. Wrap the computation in a Lambda layer (or "
             "a custom layer) to save the model's architecture."
         )
+
+
+def _layers_before(tensors) -> list:
+    """The layers of the nodes that `tensors` come from, directly or not."""
+    layers, seen, pending = [], set(), list(tensors)
+    while pending:
+        history = pending.pop().keras_history
+        if history is None:
+            continue
+        node = history[0]._inbound_nodes[history[1]]
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        layers.append(node.layer)
+        pending.extend(node.input_tensors)
+    return tree.unique_objects(layers)
 
 
 def symbolic_call(function, args: tuple, kwargs: dict):
