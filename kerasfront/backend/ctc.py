@@ -158,7 +158,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
 def _greedy(log_inputs, input_length, shape):
     """Best path decoding in tensor ops (compiles): the most likely class at each step,
     repeats merged, blanks dropped; and minus the sum of the best logits."""
-    batch, time, classes = shape
+    _, time, classes = shape
     best = ops.cast(ops.argmax(log_inputs, axis=-1), "int32")  # (samples, time)
     steps = ops.convert_to_tensor(np.arange(time, dtype="int32").reshape(1, -1))
     active = ops.less(steps, ops.reshape(input_length, (-1, 1)))
