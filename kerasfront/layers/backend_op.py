@@ -16,7 +16,7 @@ import numpy as np
 
 from kerasfront import ops, tree
 from kerasfront.backend.variables import Variable, unique_name, unwrap
-from kerasfront.layers.base import Layer
+from kerasfront.layers.base import _TRAINING_CONTEXT, Layer
 from kerasfront.layers.keras_tensor import KerasTensor
 
 
@@ -113,13 +113,13 @@ def _layers_before(tensors) -> list:
 def symbolic_call(function, args: tuple, kwargs: dict):
     """`function(*args, **kwargs)` as a graph node; the graph tensors among the arguments
     are its inputs. The learning phase placeholder alone, with no other graph tensor,
-    does not make a node: it stands for its value where no phase is set, 0 (as Keras 2's
-    `learning_phase()` is 0 outside graphs)."""
+    does not make a node: it stands for the phase in force (0 where none is set, as
+    Keras 2's `learning_phase()` is 0 outside graphs)."""
     template = (tuple(args), dict(kwargs))
     leaves = tree.flatten(template)
     tensors = [leaf for leaf in leaves if isinstance(leaf, KerasTensor)]
     if all(isinstance(tensor, LearningPhaseTensor) for tensor in tensors):
-        filled = [0 if isinstance(leaf, LearningPhaseTensor) else leaf for leaf in leaves]
+        filled = [int(leaf) if isinstance(leaf, LearningPhaseTensor) else leaf for leaf in leaves]
         args, kwargs = tree.pack_like(template, filled)
         return function(*args, **kwargs)
     name = getattr(function, "__name__", "function")
@@ -153,19 +153,21 @@ class LearningPhaseTensor(KerasTensor):
     """The learning phase placeholder: a scalar int32 graph input, 1 to train, 0 to test.
 
     Fed to a `K.function`, it sets the training mode of the graph run. Outside graphs it
-    reads as 0, Keras 2's phase when none is set (`int()`, `bool()`, `==` with a number).
+    reads as the phase in force (`int()`, `bool()`, `==` with a number): that of the layer
+    call or `learning_phase_scope` in progress, else 0, Keras 2's phase when none is set.
     """
 
     def __int__(self) -> int:
-        return 0
+        phase = _TRAINING_CONTEXT[-1]
+        return int(bool(phase)) if isinstance(phase, (bool, int)) else 0
 
     __index__ = __int__
 
     def __bool__(self) -> bool:
-        return False
+        return bool(int(self))
 
     def __eq__(self, other):
-        return self is other if isinstance(other, KerasTensor) else other == 0
+        return self is other if isinstance(other, KerasTensor) else other == int(self)
 
     def __ne__(self, other):
         return not self.__eq__(other)
@@ -173,7 +175,7 @@ class LearningPhaseTensor(KerasTensor):
     __hash__ = KerasTensor.__hash__
 
     def __repr__(self) -> str:
-        return "<learning phase placeholder: 1 = train, 0 = test (0 unless fed)>"
+        return "<learning phase placeholder: 1 = train, 0 = test>"
 
 
 _LEARNING_PHASE: list = []

@@ -285,6 +285,14 @@ def test_learning_phase_and_in_train_phase():
     np.testing.assert_allclose(f([X, 0])[0], X)
     model = keras.models.Model(placeholder, selected)
     np.testing.assert_allclose(model.predict(X, verbose=0), X)
+    # The placeholder passed explicitly is an input of the node: its fed value selects.
+    phase = K.learning_phase()
+    explicit = K.in_train_phase(placeholder * 3, placeholder, training=phase)
+    g = K.function([placeholder, phase], [explicit])
+    np.testing.assert_allclose(g([X, 1])[0], 3 * X, **TOLERANCE)
+    np.testing.assert_allclose(g([X, 0])[0], X)
+    with K.learning_phase_scope(1):
+        assert int(phase) == 1 and phase == 1  # outside graphs: the phase in force
 
 
 def test_print_tensor_eagerly_and_in_a_compiled_function(capfd):
