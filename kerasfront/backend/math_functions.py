@@ -1,8 +1,9 @@
 """The math and tensor family of the Keras 2 backend module (`K.batch_dot`, `K.switch`,
 `K.var`, `K.one_hot`, ...), with Keras 2's signatures, defaults and formulas.
 
-The random functions live in `random_functions.py` and the crossentropies in
-`crossentropy_functions.py`; both are exported from here, so `K` sees one family.
+The random functions live in `random_functions.py`, the crossentropies in
+`crossentropy_functions.py` and the batch normalization functions in
+`normalization_functions.py`; all are exported from here, so `K` sees one family.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import numpy as np
 from kerasfront import config, ops
 from kerasfront.backend.crossentropy_functions import *  # noqa: F403
 from kerasfront.backend.crossentropy_functions import __all__ as _crossentropy_names
+from kerasfront.backend.normalization_functions import *  # noqa: F403
+from kerasfront.backend.normalization_functions import __all__ as _normalization_names
 from kerasfront.backend.random_functions import *  # noqa: F403
 from kerasfront.backend.random_functions import __all__ as _random_names
 from kerasfront.backend.tensor_args import as_axis, as_operand, as_shape, as_tensor
@@ -110,15 +113,24 @@ def arange(start, stop=None, step=1, dtype="int32"):
 def shape(x):
     """The shape of `x` as a 1-D int32 tensor (Keras 2's dynamic shape).
 
-    Inside compiled steps every engine knows the sizes, so the entries are constants;
-    `K.reshape(x, (K.shape(x)[0], -1))` and `K.tile` take them.
+    Compiled steps know every size (they are traced per batch shape), and there the
+    shape comes as a NumPy int32 array: a tensor made inside a trace (jax.jit,
+    tf.function) no longer gives its values back, while `K.reshape(x, (K.shape(x)[0],
+    -1))`, `K.tile` or `K.random_normal(K.shape(x))` need them as numbers. Every engine
+    op takes the array as a constant.
     """
     dims = ops.shape(as_tensor(x))
     if not builtins.all(isinstance(d, (int, np.integer)) for d in dims):
         # Only while tracing symbolically (a layer's output shape); the tracer then
         # probes with concrete sizes instead.
         raise ValueError(f"K.shape: the shape {dims} has unknown dimensions.")
-    return ops.convert_to_tensor(np.asarray(dims, dtype="int32").reshape(len(dims)))
+    sizes = np.asarray(dims, dtype="int32").reshape(len(dims))
+    tensor = ops.convert_to_tensor(sizes)
+    try:
+        ops.convert_to_numpy(tensor)
+    except (TypeError, AttributeError, NotImplementedError, ValueError):
+        return sizes  # inside a trace
+    return tensor
 
 
 def one_hot(indices, num_classes):
@@ -263,7 +275,7 @@ def bias_add(x, bias, data_format=None):
     return x + ops.expand_dims(bias, 0)
 
 
-# Selection and normalisation.
+# Selection.
 
 
 def switch(condition, then_expression, else_expression):
@@ -320,66 +332,11 @@ def in_top_k(predictions, targets, k):
     return ops.logical_and(ops.logical_and(valid, finite), ops.less(higher, int(k)))
 
 
-def _broadcastable(parameter, x_rank: int, axis: int):
-    """A per-channel vector shaped to broadcast along `axis` of a rank-`x_rank` tensor;
-    parameters of another rank broadcast as they are."""
-    if parameter is None:
-        return None
-    parameter = as_operand(parameter)
-    if isinstance(parameter, float | int) or len(ops.shape(parameter)) != 1 or x_rank < 2:
-        return parameter
-    target = [1] * x_rank
-    target[axis % x_rank] = ops.shape(parameter)[0]
-    return ops.reshape(parameter, tuple(target))
-
-
-def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
-    """(x - mean) / sqrt(var + epsilon) * gamma + beta; `beta`/`gamma` may be None.
-
-    Vectors (one entry per channel) apply along `axis`; parameters of x's rank (shaped
-    with size-1 axes) broadcast as they are.
-    """
-    x = as_tensor(x)
-    rank = len(ops.shape(x))
-    mean, var = _broadcastable(mean, rank, axis), _broadcastable(var, rank, axis)
-    normed = (x - mean) / ops.sqrt(var + epsilon)
-    gamma, beta = _broadcastable(gamma, rank, axis), _broadcastable(beta, rank, axis)
-    if gamma is not None:
-        normed = normed * gamma
-    if beta is not None:
-        normed = normed + beta
-    return normed
-
-
-def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
-    """Normalises `x` with its own mean and variance over `reduction_axes`, then
-    scales by `gamma` and shifts by `beta` (either may be None).
-
-    Returns `(normed, mean, variance)`, the statistics shaped as x without the reduced
-    axes. The variance is divided by n (TensorFlow's fused kernel, which Keras 2 uses
-    for some 4-D inputs, reports the n - 1 form instead; the normalisation is the same).
-    `gamma`/`beta` hold one entry per kept position: a vector for the usual
-    all-but-the-last-axis reduction, or any shape with as many entries.
-    """
-    x = as_tensor(x)
-    rank = len(ops.shape(x))
-    axes = tuple(sorted(int(a) % rank for a in reduction_axes))
-    mean, variance = ops.moments(x, axes, keepdims=True)
-    kept_shape = tuple(ops.shape(mean))
-
-    def shaped(parameter):
-        return None if parameter is None else ops.reshape(as_tensor(parameter), kept_shape)
-
-    normed = batch_normalization(x, mean, variance, shaped(beta), shaped(gamma), -1, epsilon)
-    return normed, ops.squeeze(mean, axis=axes), ops.squeeze(variance, axis=axes)
-
-
 __all__ = [
     "all",
     "any",
     "arange",
     "batch_dot",
-    "batch_normalization",
     "bias_add",
     "cos",
     "cumprod",
@@ -389,7 +346,6 @@ __all__ = [
     "in_top_k",
     "l2_normalize",
     "less_equal",
-    "normalize_batch_in_training",
     "not_equal",
     "one_hot",
     "repeat",
@@ -403,5 +359,6 @@ __all__ = [
     "tile",
     "var",
     *_crossentropy_names,
+    *_normalization_names,
     *_random_names,
 ]

@@ -477,6 +477,17 @@ def test_dropout_scales_the_kept_entries():
         K.dropout(x, 1.0)
 
 
+def test_shape_inside_compiled_function():
+    def pure(values, x):
+        noise = K.truncated_normal(K.shape(x), stddev=0.1, seed=4)
+        return K.reshape(x + noise, (K.shape(x)[0], -1))
+
+    run = ADAPTER.compile_function(pure, [], jit_compile=None)
+    got = K.get_value(run(ops.convert_to_tensor(X)))
+    assert got.shape == (2, 12)
+    assert np.abs(got - X.reshape(2, 12)).max() <= 0.2 + 1e-6  # within two stddevs
+
+
 def test_seed_source_gives_fresh_draws_and_replays():
     x = np.ones((64,), "float32")
 
@@ -500,7 +511,9 @@ def _features(t):
     pairs = K.batch_dot(t, t, axes=1)  # (batch, 1)
     running = K.cumsum(t, axis=1)
     spread = K.std(t, axis=-1, keepdims=True)
-    return K.concatenate([unit, leaky, pairs, running, spread])
+    # K.shape inside the compiled step: its entries reshape; a seeded dropout mask.
+    first_twice = K.reshape(K.repeat(t[:, :1], 2), (K.shape(t)[0], -1))
+    return K.concatenate([unit, K.dropout(leaky, 0.1, seed=2), pairs, running, spread, first_twice])
 
 
 @needs_training
@@ -511,7 +524,7 @@ def test_lambda_of_k_functions_trains():
     inputs = keras.Input(shape=(5,))
     hidden = layers.Dense(4)(inputs)
     features = layers.Lambda(_features)(hidden)
-    assert features.shape == (None, 4 * 3 + 2)
+    assert features.shape == (None, 4 * 3 + 4)
     logits = layers.Dense(1)(features)
     model = keras.Model(inputs, logits)
 
