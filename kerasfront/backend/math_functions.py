@@ -283,9 +283,11 @@ def switch(condition, then_expression, else_expression):
 
     The expressions may be tensors or functions returning them. A scalar condition
     picks one expression whole; a condition of lower rank than the expressions is
-    aligned with their leading axes (a (batch,) condition picks per sample), as Keras 2
-    extends it with trailing size-1 axes. Both expressions are computed (a compiled
-    step cannot branch on a tensor value), unless the condition is a Python bool.
+    aligned with their leading axes (a (batch,) condition picks per sample): Keras 2
+    extends it with trailing size-1 axes (tf.keras on TensorFlow 2 does so from rank 2
+    on; for rank 1 it broadcasts against the last axis instead, which we do not copy).
+    Both expressions are computed (a compiled step cannot branch on a tensor value),
+    unless the condition is a Python bool.
     """
     if isinstance(condition, (bool, np.bool_)):
         chosen = then_expression if condition else else_expression
