@@ -326,11 +326,12 @@ def is_keras_tensor(x) -> bool:
 
 
 # The rest of the Keras 2 backend module, one concept per file.
+from kerasfront.backend.ctc import *  # noqa: E402, F401, F403
+from kerasfront.backend.graph_functions import *  # noqa: E402, F401, F403
+from kerasfront.backend.loop_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.math_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.nn_functions import *  # noqa: E402, F401, F403
-from kerasfront.backend.ctc import *  # noqa: E402, F401, F403
-from kerasfront.backend.loop_functions import *  # noqa: E402, F401, F403
-from kerasfront.backend.graph_functions import *  # noqa: E402, F401, F403
+
 
 # Called with a graph tensor (a placeholder, a model input, a layer output) anywhere in its
 # arguments, a K function records a graph node that replays it when the graph runs; on
