@@ -17,6 +17,7 @@ from kerasfront import config, initializers, regularizers, tree
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
+from kerasfront.layers.call_errors import reraise_with_layer
 from kerasfront.layers.input_spec import InputSpec, check_input_spec
 from kerasfront.layers.keras_tensor import KerasTensor, Node, carried_masks, one_mask_per_output
 from kerasfront.layers.node_accessors import NodeAccessors
@@ -171,6 +172,8 @@ class Layer(NodeAccessors):
         _TRAINING_CONTEXT.append(training)
         try:
             outputs = self.call(inputs, *args, **kwargs)
+        except Exception as error:
+            reraise_with_layer(self, inputs, error)
         finally:
             _TRAINING_CONTEXT.pop()
         if self.activity_regularizer is not None and _LOSS_COLLECTORS:
@@ -192,11 +195,8 @@ class Layer(NodeAccessors):
         try:
             specs = self.compute_output_spec(inputs, *args, **call_kwargs)
             output_masks = self._symbolic_output_masks(inputs, masks)
-        except (ValueError, TypeError) as error:
-            raise type(error)(
-                f"Layer '{self.name}' ({type(self).__name__}) cannot be called on inputs of "
-                f"shape {shapes}: {error}"
-            ) from error
+        except Exception as error:
+            reraise_with_layer(self, inputs, error, action="cannot be called on")
         node_index = len(self._inbound_nodes)
         flat_specs = tree.flatten(specs)
         outputs = tree.pack_like(
