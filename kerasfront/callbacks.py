@@ -196,7 +196,15 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch, logs=None):
-        current = float(self.model.optimizer.learning_rate.numpy())
+        optimizer = self.model.optimizer
+        if not hasattr(optimizer.learning_rate, "numpy"):
+            raise TypeError(
+                f"LearningRateScheduler cannot set the rate of {type(optimizer).__name__} "
+                f"'{optimizer.name}': it was created with the learning-rate schedule "
+                f"{optimizer.learning_rate!r}. Use either the schedule or this callback, with "
+                "a float learning_rate."
+            )
+        current = float(optimizer.learning_rate.numpy())
         try:
             lr = self.schedule(epoch, current)
         except TypeError:

@@ -41,12 +41,19 @@ def make_train_step(model, jit_compile):
     trainable = model.trainable_weights
     compiled = model._compiled_metrics
     model.optimizer.build(trainable)
-    others = tree.unique_objects(
-        model.non_trainable_weights
-        + model.forward_state_variables
-        + model.optimizer.variables
-        + compiled.variables
-    )
+    # A trainable weight may also be listed as forward state (a K op node holding a
+    # layer's weight); listed twice it would lose its gradient, so it counts as trainable.
+    trainable_ids = {id(v) for v in trainable}
+    others = [
+        v
+        for v in tree.unique_objects(
+            model.non_trainable_weights
+            + model.forward_state_variables
+            + model.optimizer.variables
+            + compiled.variables
+        )
+        if id(v) not in trainable_ids
+    ]
     state = trainable + others
     count = len(trainable)
 

@@ -16,5 +16,10 @@ def set_random_seed(seed: int) -> None:
     """
     if not isinstance(seed, int):
         raise ValueError(f"set_random_seed expects an integer seed, received {seed!r}.")
+    # Bind the engine first: importing it (and kerasfront's modules) may draw from NumPy's
+    # generator, by different amounts per engine, which would shift every draw after it.
+    import kerasfront.backend  # noqa: F401
+    import kerasfront.layers  # noqa: F401
+
     random.seed(seed)
     np.random.seed(seed)

@@ -642,6 +642,16 @@ def test_learning_rate_scheduler_with_current_rate():
     np.testing.assert_allclose(K.get_value(model.optimizer.lr), 0.1 / 8, rtol=1e-6)
 
 
+def test_learning_rate_scheduler_refuses_an_optimizer_with_a_schedule():
+    x, y = regression()
+    model = mlp()
+    schedule = optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    model.compile(optimizer=optimizers.SGD(learning_rate=schedule), loss="mse")
+    halve = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    with pytest.raises(TypeError, match="LearningRateScheduler cannot set the rate of SGD"):
+        model.fit(x, y, epochs=1, callbacks=[halve], verbose=0)
+
+
 # ---- progress output ---------------------------------------------------------------------
 
 
