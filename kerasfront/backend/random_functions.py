@@ -2,10 +2,10 @@
 
 Seeds: an integer `seed` gives the same numbers on every call (of one engine). Without
 one, numbers come from a seed generator whose state advances with each draw: the
-innermost generator entered with `seed_source` (a layer's own, carried by the compiled
-steps like Dropout's, so each training step draws afresh), else a module-wide one. The
-module-wide generator is not part of any compiled step: inside `fit` it gives the same
-numbers at every step, so code drawing there should enter a tracked `seed_source`.
+innermost generator entered with `seed_source`, else, inside a layer's `call` (a Lambda, a
+custom layer), that layer's own generator, which the compiled steps carry like Dropout's
+so that each training step draws afresh (see `kerasfront.layers.unseeded_draws`), else a
+module-wide one, for draws outside any layer.
 """
 
 from __future__ import annotations
@@ -37,10 +37,19 @@ def seed_source(generator: SeedGenerator):
         _SEED_SOURCES.pop()
 
 
+def _layer_generator():
+    # Imported on first use: kerasfront.layers imports this package.
+    from kerasfront.layers.unseeded_draws import generator_for_unseeded_draws
+
+    return generator_for_unseeded_draws()
+
+
 def _seed(seed):
     """The contract's length-2 seed tensor for a Keras `seed` argument."""
     if seed is None:
-        return (_SEED_SOURCES[-1] if _SEED_SOURCES else _MODULE_SEEDS).next()
+        if _SEED_SOURCES:
+            return _SEED_SOURCES[-1].next()
+        return (_layer_generator() or _MODULE_SEEDS).next()
     if not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int or None; received {type(seed).__name__}.")
     # [seed, 0]: the first seed a SeedGenerator(seed) hands out, so both agree.

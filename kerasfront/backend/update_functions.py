@@ -8,8 +8,6 @@ layer's `K.update_add(self.counter, 1)` counts under `fit` on every engine.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from kerasfront import ops
@@ -41,17 +39,12 @@ def _checked_variable(x, function_name: str) -> Variable:
     )
 
 
-def _calling_layers(depth: int = 12):
-    """Layers whose methods are on the call stack, innermost first (a layer's weight is
-    read as a plain tensor, so the layer is where its variable can be found again)."""
-    from kerasfront.layers.base import Layer
+def _calling_layers():
+    """Layers whose `call` runs now, innermost first (a layer's weight is read as a plain
+    tensor, so the layer is where its variable can be found again)."""
+    from kerasfront.layers.unseeded_draws import CALLING_LAYERS
 
-    frame = sys._getframe(2)
-    while frame is not None and depth > 0:
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, Layer):
-            yield candidate
-        frame, depth = frame.f_back, depth - 1
+    return reversed(CALLING_LAYERS)
 
 
 def _operand_for(variable: Variable, value, what: str):

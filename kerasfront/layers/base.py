@@ -21,6 +21,11 @@ from kerasfront.layers.call_errors import reraise_with_layer
 from kerasfront.layers.input_spec import InputSpec, check_input_spec
 from kerasfront.layers.keras_tensor import KerasTensor, Node, carried_masks, one_mask_per_output
 from kerasfront.layers.node_accessors import NodeAccessors
+from kerasfront.layers.unseeded_draws import (
+    CALLING_LAYERS,
+    SYMBOLIC_CALLS,
+    give_waiting_layers_generators,
+)
 
 # The `training` flag of the outermost call, seen by nested layers called with None.
 _TRAINING_CONTEXT: list = [None]
@@ -170,12 +175,14 @@ class Layer(NodeAccessors):
         if not self.built:
             self._maybe_build(tree.map_structure(lambda x: tuple(ADAPTER.shape(x)), inputs))
         _TRAINING_CONTEXT.append(training)
+        CALLING_LAYERS.append(self)
         try:
             outputs = self.call(inputs, *args, **kwargs)
         except Exception as error:
             reraise_with_layer(self, inputs, error)
         finally:
             _TRAINING_CONTEXT.pop()
+            CALLING_LAYERS.pop()
         if self.activity_regularizer is not None and _LOSS_COLLECTORS:
             for output in tree.flatten(outputs):
                 self.add_loss(self.activity_regularizer(output))
@@ -192,11 +199,18 @@ class Layer(NodeAccessors):
         call_kwargs.pop("mask", None)
         if self._call_accepts_mask and masks is not None:
             call_kwargs["mask"] = masks
+        CALLING_LAYERS.append(self)
+        SYMBOLIC_CALLS.append(self)
         try:
             specs = self.compute_output_spec(inputs, *args, **call_kwargs)
             output_masks = self._symbolic_output_masks(inputs, masks)
         except Exception as error:
             reraise_with_layer(self, inputs, error, action="cannot be called on")
+        finally:
+            CALLING_LAYERS.pop()
+            SYMBOLIC_CALLS.pop()
+        if not SYMBOLIC_CALLS:
+            give_waiting_layers_generators()
         node_index = len(self._inbound_nodes)
         flat_specs = tree.flatten(specs)
         outputs = tree.pack_like(
@@ -406,6 +420,26 @@ class Layer(NodeAccessors):
         """Adds a scalar to the training loss of the current forward pass."""
         if _LOSS_COLLECTORS:
             _LOSS_COLLECTORS[-1].append(loss)
+
+    def add_update(self, updates, inputs=None) -> None:
+        """Keras 2's registration of the state updates a layer makes in `call`.
+
+        `K.update`, `K.update_add`, `K.update_sub` and `K.moving_average_update` apply
+        their update when called (a compiled step stores it like any assignment), so
+        their results need nothing more; `(variable, new_value)` pairs are applied here.
+        `inputs` (Keras 2's conditional updates) is accepted and has no effect.
+        """
+        from kerasfront.backend.update_functions import update
+
+        pairs_or_results = updates if isinstance(updates, list) else [updates]
+        for item in pairs_or_results:
+            if isinstance(item, tuple) and len(item) == 2:
+                update(*item)
+            elif not (item is None or ADAPTER.is_tensor(item) or isinstance(item, Variable)):
+                raise TypeError(
+                    f"Layer '{self.name}'.add_update expects results of K.update* or "
+                    f"(variable, new_value) pairs; received {type(item).__name__}."
+                )
 
     def regularization_losses(self) -> list:
         """The weight penalties of this layer and its sublayers, from the current values."""
