@@ -192,6 +192,29 @@ class Model(Trainer, Layer):
             )
         print_summary(self, line_length, positions, print_fn)
 
+    # ---- saving --------------------------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
+        """Writes the weights to an HDF5 file in Keras 2's layout (`layer_names`, one group
+        per layer with `weight_names`), atomically: a failed save leaves any previous file
+        as it was."""
+        from kerasfront.saving import weights_h5
+
+        weights_h5.save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
+        """Loads weights from `save_weights`'s file or a whole-model `.h5`/`.keras` file.
+
+        Args:
+            filepath: the file.
+            by_name: match layers by name (layers absent from the file keep their
+                weights) instead of by the order of the layers that have weights.
+            skip_mismatch: with `by_name`, skip layers whose weights do not fit (with a
+                warning) instead of raising.
+        """
+        from kerasfront.saving import weights_h5
+
+        weights_h5.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
     def get_config(self) -> dict:
         config_ = {"name": self.name, "layers": [], "input_layers": [], "output_layers": []}
         if self._graph is None:
