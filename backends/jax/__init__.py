@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from kerasfront import config, tree
+from kerasfront.backend.contract import EAGER
 from kerasfront.backend.numpy_like import make_ops
 from kerasfront.backend.tracing import (
     Spec,
@@ -191,7 +192,7 @@ _DONATED_NOTE = (
 
 def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
-    if jit_compile is False:
+    if jit_compile == EAGER:
         compiled = pure_fn
     else:
         # The old state is donated: XLA writes the new values into its buffers instead of
@@ -210,7 +211,7 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
-    compiled = _with_callback_errors(jax.jit(pure_fn)) if jit_compile is not False else pure_fn
+    compiled = pure_fn if jit_compile == EAGER else _with_callback_errors(jax.jit(pure_fn))
 
     def run(*args):
         return compiled([variable.storage for variable in variables], *args)

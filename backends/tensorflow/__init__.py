@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from kerasfront import config, tree
-from kerasfront.backend.contract import OP_NAMES
+from kerasfront.backend.contract import EAGER, OP_NAMES
 from kerasfront.backend.tracing import (
     Spec,
     concrete_shape,
@@ -134,7 +134,6 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
 
     # No reduce_retracing: a step traced per batch shape keeps static shapes (the full
     # batches and the last one: two traces per fit).
-    @tf.function(jit_compile=bool(jit_compile))
     def step(*batch):
         old_values = [s.value() for s in updated_storages]
         new_values, outputs = pure_fn([s.value() for s in read_storages], old_values, *batch)
@@ -143,17 +142,24 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
                 storage.assign(new)
         return outputs
 
-    return _with_index_errors(step)
+    return _with_index_errors(_compiled(step, jit_compile))
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
     storages = [variable.storage for variable in variables]
 
-    @tf.function(jit_compile=bool(jit_compile))
     def run(*args):
         return pure_fn([storage.value() for storage in storages], *args)
 
-    return _with_index_errors(run)
+    return _with_index_errors(_compiled(run, jit_compile))
+
+
+def _compiled(function, jit_compile):
+    """`function` as a tf.function (with XLA when jit_compile is True), or as it is for
+    EAGER (`run_eagerly=True`)."""
+    if jit_compile == EAGER:
+        return function
+    return tf.function(function, jit_compile=bool(jit_compile))
 
 
 def set_matmul_precision(value: str) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
+from kerasfront import config
 from kerasfront.backend.numpy_like import arange_dtype
 
 
@@ -120,12 +121,32 @@ def one_hot(x, num_classes, dtype="float32"):
     return tf.one_hot(tf.cast(x, "int32"), num_classes, dtype=dtype)
 
 
+def _is_integer_tensor(x) -> bool:
+    dtype = getattr(x, "dtype", None)
+    return isinstance(dtype, tf.dtypes.DType) and dtype.is_integer
+
+
+def _promoting_float_scalars(op):
+    """`op(x, y)` with NumPy's rule for a Python float beside an integer tensor: the
+    tensor becomes float (TensorFlow would refuse to convert the float to its dtype)."""
+
+    def run(x, y):
+        if isinstance(y, float) and _is_integer_tensor(x):
+            x = tf.cast(x, config.floatx())
+        elif isinstance(x, float) and _is_integer_tensor(y):
+            y = tf.cast(y, config.floatx())
+        return op(x, y)
+
+    run.__name__ = getattr(op, "__name__", "op")
+    return run
+
+
 broadcast_to = tf.broadcast_to
-add = tf.add
-subtract = tf.subtract
-multiply = tf.multiply
+add = _promoting_float_scalars(tf.add)
+subtract = _promoting_float_scalars(tf.subtract)
+multiply = _promoting_float_scalars(tf.multiply)
 negative = tf.negative
-power = tf.pow
+power = _promoting_float_scalars(tf.pow)
 abs = tf.abs
 square = tf.square
 sqrt = tf.sqrt
@@ -138,8 +159,8 @@ cos = tf.cos
 sign = tf.sign
 floor = tf.floor
 round = tf.round
-maximum = tf.maximum
-minimum = tf.minimum
+maximum = _promoting_float_scalars(tf.maximum)
+minimum = _promoting_float_scalars(tf.minimum)
 where = tf.where
 equal = tf.equal
 not_equal = tf.not_equal
@@ -163,6 +184,8 @@ def divide(x, y):
 
 def clip(x, min_value, max_value):
     # NumPy allows one bound to be None; tf.clip_by_value needs both.
+    if _is_integer_tensor(x) and (isinstance(min_value, float) or isinstance(max_value, float)):
+        x = tf.cast(x, config.floatx())
     if min_value is None:
         return tf.minimum(x, max_value)
     if max_value is None:

@@ -127,7 +127,7 @@ def value_and_grad(fn):
 
 def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
-    step = torch.compile(pure_fn) if jit_compile else pure_fn
+    step = torch.compile(pure_fn) if jit_compile is True else pure_fn
 
     def run(*batch):
         with torch.no_grad():
@@ -144,7 +144,7 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
-    function = torch.compile(pure_fn) if jit_compile else pure_fn
+    function = torch.compile(pure_fn) if jit_compile is True else pure_fn
 
     def run(*args):
         with torch.no_grad():

@@ -164,6 +164,8 @@ OP_NAMES = (
     + RANDOM_OPS
 )
 
+EAGER = "eager"  # the `jit_compile` of `compile(run_eagerly=True)`
+
 # Everything that is not an array op.
 INFRA_NAMES = (
     "NAME",  # the registry name, e.g. "jax"
@@ -178,6 +180,10 @@ INFRA_NAMES = (
     # (fn) -> g; g(values, *args) = ((value, aux), grads of value w.r.t. values), where
     # fn(values, *args) -> (value, aux).
     "value_and_grad",
+    # `jit_compile` in the two builders below: None, the engine's usual compilation
+    # (jax.jit, tf.function, eager torch); True, also XLA / torch.compile; False, compiled
+    # without XLA where the engine can tell the two apart (TensorFlow); EAGER ("eager",
+    # `compile(run_eagerly=True)`), no compilation at all: Python runs every call.
     # (pure_fn, read_only, updated, jit_compile) -> run(*batch). pure_fn(read_values,
     # updated_values, *batch) -> (new_updated_values, outputs); run reads the variables'
     # storage, calls the compiled pure_fn and stores the new values in `updated`.

@@ -13,6 +13,7 @@ import numpy as np
 
 from kerasfront import callbacks as callbacks_module
 from kerasfront import optimizers, tree
+from kerasfront.backend.contract import EAGER
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.models import data as data_module
@@ -80,11 +81,25 @@ class Trainer:
             weighted_metrics: like `metrics`, but weighted by `sample_weight` and
                 `class_weight` (plain `metrics` ignore those weights, as in Keras).
             loss_weights: a list or dict of factors for the outputs' losses.
+            sample_weight_mode: None (one weight per sample) or "temporal" (a weight per
+                sample and time step, shape (samples, timesteps), for sequence outputs);
+                a list or dict gives one per output.
             run_eagerly: skip the engine compilation (for debugging).
             jit_compile: XLA for TensorFlow, torch.compile for PyTorch (JAX always jits).
+            steps_per_execution: accepted as 1 only (tf.keras's default).
         """
+        steps_per_execution = kwargs.pop("steps_per_execution", 1)
         if kwargs:
-            raise TypeError(f"compile got unexpected keyword arguments {sorted(kwargs)}.")
+            raise TypeError(
+                f"compile got unexpected keyword arguments {sorted(kwargs)}; it takes "
+                "optimizer, loss, metrics, loss_weights, sample_weight_mode, "
+                "weighted_metrics, run_eagerly, jit_compile and steps_per_execution."
+            )
+        if steps_per_execution not in (1, None):
+            raise ValueError(
+                f"compile: steps_per_execution={steps_per_execution!r} is not supported; "
+                "every batch runs one compiled step (leave it at 1)."
+            )
         if loss is None:
             raise ValueError(
                 "compile: loss is required, e.g. loss='categorical_crossentropy' or a function "
@@ -92,11 +107,19 @@ class Trainer:
             )
         self.optimizer = optimizers.get(optimizer)
         output_names = self._output_names_for_compile()
-        self._compiled_loss = CompiledLoss(loss, loss_weights, output_names)
+        self._compiled_loss = CompiledLoss(loss, loss_weights, output_names, sample_weight_mode)
         self._compiled_metrics = CompiledMetrics(
             metrics, output_names, self._compiled_loss, weighted_metrics
         )
-        self._jit_compile = False if run_eagerly else jit_compile
+        # What saving writes as Keras 2's training_config.
+        self._compile_arguments = {
+            "loss": loss,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "loss_weights": loss_weights,
+            "sample_weight_mode": sample_weight_mode,
+        }
+        self._jit_compile = EAGER if run_eagerly else jit_compile
         self.compiled = True
         self._reset_compiled_functions()
 

@@ -87,18 +87,6 @@ def test_on_batch_methods():
     assert set(as_dict) == {"loss", "mae"}
 
 
-def test_run_eagerly_gives_the_same_results():
-    x, y = regression()
-    results = []
-    for run_eagerly in (False, True):
-        set_random_seed(1)
-        model = mlp()
-        model.compile(optimizer="adam", loss="mse", run_eagerly=run_eagerly)
-        history = model.fit(x, y, epochs=2, batch_size=20, shuffle=False, verbose=0)
-        results.append(history.history["loss"])
-    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
-
-
 def test_history_keys_with_validation_split():
     x, _, onehot = classification(samples=30)
     model = mlp(outputs=3, activation="softmax")
@@ -956,19 +944,3 @@ def test_validation_steps_limits_the_validation_batches():
     # Only the first validation batch (the unshifted targets) was evaluated.
     expected = model.evaluate(val_x[:10], val_y[:10], verbose=0)
     np.testing.assert_allclose(history.history["val_loss"][0], expected, rtol=1e-5)
-
-
-@pytest.mark.skipif(
-    K.backend() == "torch", reason="torch.compile takes ~20 s to compile; checked by hand"
-)
-def test_jit_compile_gives_the_same_losses():
-    rng = np.random.default_rng(4)
-    x, y = rng.random((32, 5)).astype("float32"), rng.random((32, 1)).astype("float32")
-    histories = []
-    for jit_compile in (None, True):
-        set_random_seed(0)
-        model = keras.Sequential([layers.Dense(8, activation="tanh", input_dim=5), layers.Dense(1)])
-        model.compile(optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
-        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-        histories.append(history.history["loss"])
-    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
