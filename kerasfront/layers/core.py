@@ -361,14 +361,76 @@ class Lambda(Layer):
         return (batch, *self._output_shape)
 
     def get_config(self):
-        config_ = {
-            **super().get_config(),
-            "function": getattr(self.function, "__name__", "lambda"),
-            "arguments": self.arguments,
+        """The function, output_shape and mask by registered name when the registry knows
+        them, else as Keras 2's marshalled bytecode (which loading runs only with
+        `safe_mode=False`); NumPy `arguments` in tf.keras's `{"type": "ndarray"}` form."""
+        from kerasfront.saving import functions
+
+        config_ = dict(super().get_config())
+        value, kind, module = functions.serialize_function(self.function)
+        config_.update(function=value, function_type=kind, module=module)
+        if callable(self._output_shape):
+            value, kind, module = functions.serialize_function(self._output_shape)
+            config_.update(output_shape=value, output_shape_type=kind, output_shape_module=module)
+        else:
+            config_.update(
+                output_shape=self._output_shape, output_shape_type="raw", output_shape_module=None
+            )
+        if callable(self.mask):
+            value, kind, module = functions.serialize_function(self.mask)
+            config_.update(mask=value, mask_type=kind, mask_module=module)
+        elif self.mask is not None:
+            fixed = ADAPTER.convert_to_numpy(self.mask)
+            config_.update(mask=functions.to_json_value(fixed), mask_type="raw")
+        config_["arguments"] = {
+            key: functions.to_json_value(value) for key, value in self.arguments.items()
         }
-        if isinstance(self._output_shape, tuple):
-            config_["output_shape"] = self._output_shape
         return config_
+
+    @classmethod
+    def from_config(cls, config_: dict, custom_objects=None, safe_mode=None):
+        """Rebuilds the layer; bytecode in the config is refused unless loading runs with
+        `safe_mode=False` (or `safe_mode=False` is passed here)."""
+        import contextlib
+
+        from kerasfront.saving import functions
+
+        config_ = dict(config_)
+        where = f"Lambda '{config_.get('name')}'"
+        if "function" not in config_:
+            raise ValueError(f"{where}: the configuration has no 'function'.")
+        scope = (
+            contextlib.nullcontext() if safe_mode is None else functions.safe_mode_scope(safe_mode)
+        )
+        restored = {}
+        with scope:
+            for key, default_type in (
+                ("function", None),
+                ("output_shape", "raw"),
+                ("mask", "raw"),
+            ):
+                value = config_.pop(key, None)
+                kind = config_.pop(f"{key}_type", default_type)
+                module = config_.pop("module" if key == "function" else f"{key}_module", None)
+                if kind is None:  # old configs: a name, or the bytecode triple
+                    kind = "function" if isinstance(value, str) else "lambda"
+                if value is None or kind == "raw":
+                    restored[key] = functions.from_json_value(value)
+                    continue
+                restored[key] = functions.deserialize_function(
+                    value, kind, f"{where} ({key})", custom_objects, module
+                )
+        arguments = {
+            key: functions.from_json_value(value)
+            for key, value in (config_.pop("arguments", None) or {}).items()
+        }
+        return cls(
+            restored["function"],
+            output_shape=restored["output_shape"],
+            mask=restored["mask"],
+            arguments=arguments,
+            **config_,
+        )
 
 
 def _accepts_argument(function, name: str) -> bool:

@@ -3,6 +3,8 @@ with `compile`/`fit` (see `trainer.py`)."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from kerasfront import tree
@@ -193,6 +195,16 @@ class Model(Trainer, Layer):
         print_summary(self, line_length, positions, print_fn)
 
     # ---- saving --------------------------------------------------------------------------
+    def compile(self, *args, **kwargs):
+        Trainer.compile(self, *args, **kwargs)
+        # What was asked for, kept for `save` (Keras 2's training_config): the compiled
+        # forms lose names and per-output structure.
+        bound = inspect.signature(Trainer.compile).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        self._compile_arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
+
+    compile.__doc__ = Trainer.compile.__doc__
+
     def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
         """Writes the weights to an HDF5 file in Keras 2's layout (`layer_names`, one group
         per layer with `weight_names`), atomically: a failed save leaves any previous file
@@ -215,16 +227,48 @@ class Model(Trainer, Layer):
 
         weights_h5.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None) -> None:
+        """Saves the architecture, weights, and compile settings with the optimizer state.
+
+        `.keras` (or `save_format="keras"`): a zip of config.json, metadata.json and
+        model.weights.h5; any other path: Keras 2's HDF5 file. Written atomically: a
+        failed save leaves any previous file as it was.
+        """
+        from kerasfront.saving import api
+
+        api.save_model(self, filepath, overwrite, include_optimizer, save_format)
+
     def get_config(self) -> dict:
-        config_ = {"name": self.name, "layers": [], "input_layers": [], "output_layers": []}
+        """Keras 2's functional config: `name`, `layers` (each with `class_name`,
+        `config`, `name` and `inbound_nodes`), `input_layers`, `output_layers`."""
         if self._graph is None:
-            return config_
-        config_["layers"] = [
-            {"class_name": type(layer).__name__, "name": layer.name, "config": layer.get_config()}
-            for layer in self.layers
-        ]
-        config_["input_layers"] = [[t.keras_history[0].name, 0, 0] for t in self.inputs]
-        config_["output_layers"] = [
-            [t.keras_history[0].name, t.keras_history[1], t.keras_history[2]] for t in self.outputs
-        ]
-        return config_
+            raise NotImplementedError(
+                f"Model '{self.name}' is a subclassed model (its own call), so its structure "
+                "is Python code that no config describes. Define get_config()/from_config() "
+                "in the subclass, or save its weights with save_weights()."
+            )
+        from kerasfront.saving import config as config_module
+
+        return config_module.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a functional model from `get_config()`'s dict (Keras 2's too); classes
+        are found only among kerasfront's and `custom_objects`."""
+        from kerasfront.saving import config as config_module
+
+        return config_module.functional_from_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as JSON (`{"class_name", "config", "keras_version",
+        "backend"}`); `kwargs` go to `json.dumps`."""
+        from kerasfront.saving import api
+
+        return api.model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """Removed, as in Keras 2.6+: loading YAML could run arbitrary code."""
+        raise RuntimeError(
+            "Method `model.to_yaml()` has been removed due to security risk of arbitrary "
+            "code execution. Please use `model.to_json()` instead."
+        )

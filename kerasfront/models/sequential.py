@@ -109,10 +109,14 @@ class Sequential(Model):
         return super().call(inputs, training=training, mask=mask)
 
     def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "layers": [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
-                for layer in self._stack
-            ],
-        }
+        """Keras 2's Sequential config: `name` and `layers` (`class_name`, `config`)."""
+        from kerasfront.saving import config as config_module
+
+        return config_module.sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds the model from `get_config()`'s dict (or Keras 2.0's list of layers)."""
+        from kerasfront.saving import config as config_module
+
+        return config_module.sequential_from_config(cls, config, custom_objects)

@@ -1,5 +1,12 @@
-"""Utilities: one-hot encoding, batch sequences, downloads, HDF5 slices, progress bars."""
+"""Utilities: one-hot encoding, batch sequences, downloads, HDF5 slices, progress bars,
+and the custom objects that loading resolves (`register_keras_serializable`)."""
 
+from kerasfront.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    register_keras_serializable,
+)
 from kerasfront.utils.data_utils import get_file
 from kerasfront.utils.io_utils import HDF5Matrix
 from kerasfront.utils.np_utils import normalize, to_categorical
@@ -8,11 +15,15 @@ from kerasfront.utils.random_seed import set_random_seed
 from kerasfront.utils.sequence import Sequence
 
 __all__ = [
+    "CustomObjectScope",
     "HDF5Matrix",
     "Progbar",
     "Sequence",
+    "custom_object_scope",
+    "get_custom_objects",
     "get_file",
     "normalize",
+    "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
 ]

@@ -1,0 +1,131 @@
+"""What `compile` was given, saved as Keras 2's `training_config` and given back to
+`compile` when a model is loaded.
+
+`{"optimizer_config": {"class_name", "config"}, "loss", "metrics", "weighted_metrics",
+"loss_weights", "sample_weight_mode"}`. Built-in losses and metrics are saved by name,
+loss and metric objects as `{"class_name", "config"}`, other functions by their
+registered name (or their own name, which loading resolves through custom objects).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from kerasfront.saving import registry
+
+# Keras 2 files can name a built-in by its module path ("keras.losses.mse"); only the
+# last part is used, and only as a name to look up.
+_MODULE_PREFIXES = ("keras.losses.", "keras.metrics.", "tf.keras.losses.", "tf.keras.metrics.")
+
+
+def _serialize_value(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {key: _serialize_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_value(item) for item in value]
+    name = registry.registered_name(value)
+    if name is not None:
+        return name
+    if hasattr(value, "get_config") and not inspect.isclass(value):
+        return {"class_name": registry.class_name_of(value), "config": value.get_config()}
+    name = getattr(value, "__name__", None)
+    if name is None:
+        raise ValueError(
+            f"compile argument {value!r:.80} cannot be saved: give a name, a function, or an "
+            "object with get_config()."
+        )
+    return name
+
+
+def compile_arguments(model) -> dict | None:
+    """The model's `training_config`, or None when it was not compiled."""
+    arguments = getattr(model, "_compile_arguments", None)
+    optimizer = getattr(model, "optimizer", None)
+    if not getattr(model, "compiled", False) or arguments is None or optimizer is None:
+        return None
+    from kerasfront import optimizers
+
+    return {
+        "optimizer_config": optimizers.serialize(optimizer),
+        "loss": _serialize_value(arguments.get("loss")),
+        "metrics": _serialize_value(arguments.get("metrics")),
+        "weighted_metrics": _serialize_value(arguments.get("weighted_metrics")),
+        "loss_weights": _serialize_value(arguments.get("loss_weights")),
+        "sample_weight_mode": _serialize_value(arguments.get("sample_weight_mode")),
+    }
+
+
+def _from_module(module, name: str, base):
+    value = getattr(module, name, None)
+    return value if inspect.isclass(value) and issubclass(value, base) else None
+
+
+def _deserialize_value(value, custom_objects: dict, kind: str):
+    """A saved loss or metric: names stay names (kerasfront resolves them at compile)
+    unless they name a custom object; `{"class_name", "config"}` becomes the object."""
+    from kerasfront import losses, metrics
+
+    if isinstance(value, list):
+        return [_deserialize_value(item, custom_objects, kind) for item in value]
+    if isinstance(value, str):
+        found = registry.custom_object(value, custom_objects)
+        if found is not None:
+            return found
+        for prefix in _MODULE_PREFIXES:
+            if value.startswith(prefix):
+                return value[len(prefix) :]
+        return value
+    if isinstance(value, dict) and "class_name" in value:
+        name = value["class_name"]
+        module, base = (losses, losses.Loss) if kind == "loss" else (metrics, metrics.Metric)
+        cls = registry.custom_object(name, custom_objects) or _from_module(module, name, base)
+        if cls is None:
+            raise ValueError(
+                f"training_config: unknown {kind} class {name!r}; pass it in custom_objects, "
+                "or load with compile=False."
+            )
+        arguments = dict(value.get("config") or {})
+        if hasattr(cls, "from_config"):
+            return cls.from_config(arguments)
+        return cls(**arguments)
+    if isinstance(value, dict):
+        return {key: _deserialize_value(item, custom_objects, kind) for key, item in value.items()}
+    return value
+
+
+def compile_from_config(model, training_config: dict, custom_objects: dict) -> None:
+    """Compiles `model` as the saved `training_config` says."""
+    from kerasfront import optimizers
+
+    if not isinstance(training_config, dict):
+        raise ValueError(f"training_config must be a dict, received {training_config!r:.80}.")
+    optimizer_config = training_config.get("optimizer_config")
+    optimizer = (
+        optimizers.deserialize(optimizer_config, custom_objects=custom_objects)
+        if optimizer_config is not None
+        else "rmsprop"
+    )
+    arguments = {
+        "optimizer": optimizer,
+        "loss": _deserialize_value(training_config.get("loss"), custom_objects, "loss"),
+        "metrics": _deserialize_value(training_config.get("metrics"), custom_objects, "metric"),
+        "loss_weights": training_config.get("loss_weights"),
+    }
+    weighted = training_config.get("weighted_metrics")
+    if weighted is not None:
+        arguments["weighted_metrics"] = _deserialize_value(weighted, custom_objects, "metric")
+    if training_config.get("sample_weight_mode") is not None:
+        arguments["sample_weight_mode"] = training_config["sample_weight_mode"]
+    try:
+        model.compile(**arguments)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"The saved compile settings of model '{model.name}' cannot be restored: {error} "
+            "Pass the missing objects in custom_objects, or load with compile=False and "
+            "compile the model yourself."
+        ) from error
+
+
+__all__ = ["compile_arguments", "compile_from_config"]
