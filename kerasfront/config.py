@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +93,10 @@ def set_floatx(value: str, settings: Settings | None = None) -> None:
     if value not in FLOAT_TYPES:
         raise ValueError(f"floatx must be one of {FLOAT_TYPES}, received {value!r}.")
     (settings or SETTINGS).floatx = str(value)
+    registry = sys.modules.get("kerasfront.backend.registry")
+    adapter = getattr(registry, "ADAPTER", None)  # None until the engine is bound
+    if settings is None and adapter is not None and hasattr(adapter, "use_floatx"):
+        adapter.use_floatx(SETTINGS.floatx)
 
 
 def set_epsilon(value: float, settings: Settings | None = None) -> None:

@@ -41,6 +41,16 @@ from .nn import (  # noqa: E402, F401
 from .sparse import is_sparse, sparse_to_dense  # noqa: E402, F401
 
 
+def use_floatx(floatx: str) -> None:
+    # Without 64-bit mode JAX silently makes float64 arrays float32; a user who asks for
+    # float64 weights must get them. Once on, it stays on: arrays made since may be 64-bit.
+    if floatx == "float64":
+        jax.config.update("jax_enable_x64", True)
+
+
+use_floatx(config.floatx())
+
+
 def convert_to_tensor(x, dtype=None):
     return jnp.asarray(x, dtype=dtype)
 

@@ -204,6 +204,9 @@ OPTIONAL_NAMES = (
     # (NumPy batch) -> what the compiled steps take; `convert_to_tensor` without it. JAX
     # takes NumPy as it is: the jitted call transfers it for a quarter of the cost.
     "as_step_input",
+    # (floatx: str) -> None: readies the engine for that default float type, at import
+    # and whenever `set_floatx` changes it (JAX computes in 64 bits only once told to).
+    "use_floatx",
     # Fused recurrent kernels (cuDNN on a GPU), for the configurations they compute:
     # (inputs (batch, time, features), initial_states, kernel, recurrent_kernel, bias,
     #  go_backwards) -> (outputs (batch, time, units), final_states), in Keras's weight

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasfront import ops
+from kerasfront import config, ops
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import Variable
 from kerasfront.optimizers.adaptive import _epsilon
@@ -172,7 +172,7 @@ class Nadam(_AdamFamily):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.schedule_decay = _non_negative("Nadam", "schedule_decay", schedule_decay)
         # Saved right after iterations, as Keras 2.3 does.
-        self.m_schedule = Variable(np.float32(1.0), False, f"{self.name}/m_schedule", "float32")
+        self.m_schedule = Variable(1.0, False, f"{self.name}/m_schedule", config.floatx())
         self._scalars = [self.m_schedule]
 
     def _momentum_at(self, step):
@@ -204,7 +204,7 @@ class Nadam(_AdamFamily):
         if len(arrays) == len(targets) - 1 and _shapes_match(arrays[1:], targets[2:]):
             steps = np.arange(1, int(arrays[0]) + 1, dtype=np.float64)
             factors = self.beta_1 * (1.0 - 0.5 * 0.96 ** (steps * self.schedule_decay))
-            return [arrays[0], np.float32(np.prod(factors)), *arrays[1:]]
+            return [arrays[0], np.asarray(np.prod(factors), config.floatx()), *arrays[1:]]
         return arrays
 
     def get_config(self):

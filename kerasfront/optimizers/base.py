@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from kerasfront import ops
+from kerasfront import config, ops
 from kerasfront.backend.variables import Variable, unique_name
 from kerasfront.optimizers import schedules
 
@@ -74,7 +74,7 @@ class Optimizer:
                 _non_negative(cls_name, "learning_rate", learning_rate),
                 False,
                 f"{self.name}/learning_rate",
-                "float32",
+                config.floatx(),
             )
         self.decay = _non_negative(cls_name, "decay", decay)
         self.clipnorm = _optional_positive(cls_name, "clipnorm", clipnorm)
@@ -113,7 +113,9 @@ class Optimizer:
                 f"{cls_name} '{self.name}': a schedule must be given when the optimizer is "
                 f"created (learning_rate=schedule), received {value!r} after creation."
             )
-        self._learning_rate.assign(np.float32(_non_negative(cls_name, "learning_rate", value)))
+        self._learning_rate.assign(
+            np.asarray(_non_negative(cls_name, "learning_rate", value), self._learning_rate.dtype)
+        )
 
     lr = learning_rate
 
@@ -121,11 +123,11 @@ class Optimizer:
         """The rate for this step: the schedule at `iterations`, then Keras 2's decay."""
         if self._schedule is None and not self.decay:
             return self._learning_rate.value
-        steps = ops.cast(self.iterations.value, "float32")
+        steps = ops.cast(self.iterations.value, config.floatx())
         if self._schedule is None:
             lr = self._learning_rate.value
         else:
-            lr = ops.cast(_call_schedule(self._schedule, steps), "float32")
+            lr = ops.cast(_call_schedule(self._schedule, steps), config.floatx())
         if self.decay:
             lr = lr * (1.0 / (1.0 + self.decay * steps))
         return lr
@@ -219,7 +221,7 @@ class Optimizer:
             )
         grads = self._clip(grads)
         lr = self._current_learning_rate()
-        step = ops.cast(self.iterations.value + 1, "float32")
+        step = ops.cast(self.iterations.value + 1, config.floatx())
         self.update(grads, variables, lr, step)
         for variable in variables:
             if variable.constraint is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from kerasfront import ops
+from kerasfront import config, ops
 
 
 class LearningRateSchedule:
@@ -37,12 +37,12 @@ class LearningRateSchedule:
 
 
 def _float_step(step):
-    """The step as a float32 tensor (a Python int, a variable's value or a traced one)."""
-    return ops.cast(ops.convert_to_tensor(step), "float32")
+    """The step as a floatx tensor (a Python int, a variable's value or a traced one)."""
+    return ops.cast(ops.convert_to_tensor(step), config.floatx())
 
 
 def _scalar(value):
-    return ops.convert_to_tensor(float(value), "float32")
+    return ops.convert_to_tensor(float(value), config.floatx())
 
 
 def _positive(schedule: str, argument: str, value) -> float:
