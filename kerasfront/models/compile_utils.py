@@ -1,17 +1,20 @@
-"""What `compile` sets up: the losses per output and their weights, the metrics per
-output, and the checks that targets fit the losses."""
+"""What `compile` sets up: the losses per output with their weights and sample-weight
+modes, and the checks that targets and sample weights fit them. The metrics per output
+live in `compile_metrics.py`."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from kerasfront import losses as losses_module
-from kerasfront import metrics as metrics_module
 from kerasfront import ops
 
+SAMPLE_WEIGHT_MODES = (None, "temporal")
 
-def _per_output(value, output_names, what, default=None):
-    """A single value, a list (by position) or a dict (by output name) -> list per output."""
+
+def per_output(value, output_names, what, default=None):
+    """A single value (for every output), a list (by position) or a dict (by output
+    name) -> one entry per output."""
     if isinstance(value, dict):
         unknown = set(value) - set(output_names)
         if unknown:
@@ -20,8 +23,7 @@ def _per_output(value, output_names, what, default=None):
                 f"are {output_names}."
             )
         return [value.get(name, default) for name in output_names]
-    # A list of metrics applies to every output; a list of anything else is per output.
-    if isinstance(value, (list, tuple)) and what not in ("metrics", "weighted_metrics"):
+    if isinstance(value, (list, tuple)):
         if len(value) != len(output_names):
             raise ValueError(
                 f"compile: {what} has {len(value)} entries but the model has "
@@ -31,37 +33,143 @@ def _per_output(value, output_names, what, default=None):
     return [value] * len(output_names)
 
 
-class CompiledLoss:
-    """The training objective: sum over outputs of weight * mean(loss(y_true, y_pred))."""
+def loss_name(loss) -> str | None:
+    """The Keras name of a built-in loss (a function or a loss object), else None."""
+    canonical = getattr(losses_module, "canonical_name", None)
+    if canonical is not None:
+        return canonical(loss)
+    fn = getattr(loss, "fn", loss)
+    name = getattr(fn, "__name__", None)
+    try:
+        return name if losses_module.get(name) is fn else None
+    except (ValueError, TypeError):
+        return None
 
-    def __init__(self, loss, loss_weights, output_names):
+
+def _loss_weight(value, name):
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(
+            f"compile: loss_weights for output '{name}' must be a number, received "
+            f"{type(value).__name__}: {value!r:.80}."
+        )
+    return float(value)
+
+
+def _sample_weight_mode(value, name):
+    if value not in SAMPLE_WEIGHT_MODES:
+        raise ValueError(
+            f"compile: sample_weight_mode for output '{name}' must be None or 'temporal' "
+            f"(per-timestep weights of shape (samples, timesteps)), received {value!r}."
+        )
+    return value
+
+
+class CompiledLoss:
+    """The training objective: the sum over outputs of weight * mean(weighted loss).
+
+    As in Keras 2 (tf.keras), each output's loss is the sum of its per-sample (or, with
+    `sample_weight_mode="temporal"`, per-timestep) losses times their weights, divided by
+    the number of those losses.
+    """
+
+    def __init__(self, loss, loss_weights, output_names, sample_weight_mode=None):
         self.output_names = list(output_names)
-        identifiers = _per_output(loss, self.output_names, "loss")
+        identifiers = per_output(loss, self.output_names, "loss")
         self.functions = [None if i is None else losses_module.get(i) for i in identifiers]
         self.weights = [
-            1.0 if w is None else float(w)
-            for w in _per_output(loss_weights, self.output_names, "loss_weights", 1.0)
+            _loss_weight(w, name)
+            for w, name in zip(
+                per_output(loss_weights, self.output_names, "loss_weights", 1.0),
+                self.output_names,
+            )
+        ]
+        self.sample_weight_modes = [
+            _sample_weight_mode(mode, name)
+            for mode, name in zip(
+                per_output(sample_weight_mode, self.output_names, "sample_weight_mode"),
+                self.output_names,
+            )
         ]
         if all(fn is None for fn in self.functions):
             raise ValueError("compile: no loss was given for any output; pass loss=... .")
 
+    def weigh(self, values, sample_weight, index: int, prediction):
+        """`values` (one loss per sample, or per time step) times the sample weights of
+        output `index`, after checking the weights' shape against its mode."""
+        name, mode = self.output_names[index], self.sample_weight_modes[index]
+        weight_shape = tuple(ops.shape(sample_weight))
+        if mode == "temporal":
+            if len(ops.shape(prediction)) < 3:
+                raise ValueError(
+                    f"Output '{name}' has shape {tuple(ops.shape(prediction))}: "
+                    "sample_weight_mode='temporal' is for outputs with a time axis (samples, "
+                    "timesteps, ...)."
+                )
+            if weight_shape != tuple(ops.shape(values))[:2]:
+                raise ValueError(
+                    f"Output '{name}' uses sample_weight_mode='temporal', which expects "
+                    f"sample weights of shape (samples, timesteps) = "
+                    f"{tuple(ops.shape(values))[:2]}; received shape {weight_shape}."
+                )
+        else:
+            if len(weight_shape) == 2 and weight_shape[-1] == 1:
+                sample_weight = ops.reshape(sample_weight, weight_shape[:1])
+            elif len(weight_shape) != 1:
+                raise ValueError(
+                    f"Output '{name}': sample weights of shape {weight_shape} give more than "
+                    "one weight per sample; per-timestep weights need "
+                    "compile(sample_weight_mode='temporal')."
+                )
+        sample_weight = ops.cast(sample_weight, ops.dtype(values))
+        extra_axes = len(ops.shape(values)) - len(ops.shape(sample_weight))
+        return values * ops.reshape(
+            sample_weight, tuple(ops.shape(sample_weight)) + (1,) * extra_axes
+        )
+
     def __call__(self, y_true, y_pred, sample_weights):
         """Returns (total, [loss of each output, None where no loss])."""
-        total, per_output = 0.0, []
-        for fn, weight, target, prediction, sw in zip(
-            self.functions, self.weights, y_true, y_pred, sample_weights
+        total, per_output_losses = 0.0, []
+        for index, (fn, weight, target, prediction, sw) in enumerate(
+            zip(self.functions, self.weights, y_true, y_pred, sample_weights)
         ):
             if fn is None:
-                per_output.append(None)
+                per_output_losses.append(None)
                 continue
             values = fn(target, prediction)
             if sw is not None:
-                extra_axes = len(ops.shape(values)) - len(ops.shape(sw))
-                values = values * ops.reshape(sw, ops.shape(sw) + (1,) * extra_axes)
+                values = self.weigh(values, sw, index, prediction)
             loss = ops.mean(values)
-            per_output.append(loss)
+            per_output_losses.append(loss)
             total = total + weight * loss
-        return total, per_output
+        return total, per_output_losses
+
+    def check_sample_weights(self, sample_weights: list, output_shapes: list) -> None:
+        """Raises early (before any step runs) when sample weight arrays do not fit the
+        outputs' modes: (samples,) without a mode, (samples, timesteps) with 'temporal'."""
+        for name, mode, weights, shape in zip(
+            self.output_names, self.sample_weight_modes, sample_weights, output_shapes
+        ):
+            if weights is None:
+                continue
+            ndim = np.ndim(weights)
+            if mode == "temporal" and ndim != 2:
+                raise ValueError(
+                    f"Output '{name}' uses sample_weight_mode='temporal': sample_weight must "
+                    f"have shape (samples, timesteps), received {np.shape(weights)}."
+                )
+            if mode is None and not (ndim == 1 or (ndim == 2 and np.shape(weights)[1] == 1)):
+                raise ValueError(
+                    f"Output '{name}': sample_weight of shape {np.shape(weights)} has more "
+                    "than one weight per sample; per-timestep weights need "
+                    "compile(sample_weight_mode='temporal')."
+                )
+            if mode == "temporal" and shape is not None and len(shape) < 3:
+                raise ValueError(
+                    f"Output '{name}' has shape {shape}: sample_weight_mode='temporal' is "
+                    "for outputs with a time axis (samples, timesteps, ...)."
+                )
 
     def expand_targets(self, targets: list, output_shapes: list) -> list:
         """Targets of shape (samples,) for an output of shape (None, 1) become
@@ -76,7 +184,7 @@ class CompiledLoss:
                 and len(shape) == 2
                 and shape[-1] in (1, None)
                 and (target.ndim if is_array else len(ops.shape(target))) == 1
-                and losses_module.canonical_name(fn) != "sparse_categorical_crossentropy"
+                and loss_name(fn) != "sparse_categorical_crossentropy"
             ):
                 target = target.reshape(-1, 1) if is_array else ops.expand_dims(target, -1)
             expanded.append(target)
@@ -89,11 +197,11 @@ class CompiledLoss:
         ):
             if fn is None or shape is None:
                 continue
-            loss_name = losses_module.canonical_name(fn)
-            if loss_name is None:
+            name_of_loss = loss_name(fn)
+            if name_of_loss is None:
                 continue  # a user's loss may take targets of any shape it likes
             expected_rank = len(shape)
-            if loss_name == "sparse_categorical_crossentropy":
+            if name_of_loss == "sparse_categorical_crossentropy":
                 if not (
                     target.ndim == expected_rank - 1
                     or (target.ndim == expected_rank and target.shape[-1] == 1)
@@ -115,104 +223,17 @@ class CompiledLoss:
             )
             if not compatible:
                 hint = ""
-                if loss_name == "categorical_crossentropy" and target.ndim <= expected_rank:
+                if name_of_loss == "categorical_crossentropy" and target.ndim <= expected_rank:
                     hint = (
                         " Integer labels need loss='sparse_categorical_crossentropy', or "
                         "convert them with utils.to_categorical."
                     )
                 raise ValueError(
                     f"Output '{name}' has shape {shape} but its targets have shape "
-                    f"{target.shape}; loss '{loss_name}' expects targets of the output's "
+                    f"{target.shape}; loss '{name_of_loss}' expects targets of the output's "
                     f"shape.{hint}"
                 )
 
 
-class CompiledMetrics:
-    """The loss trackers and the user's metrics, per output, with Keras 2's names.
-
-    As in Keras, sample and class weights reach only `weighted_metrics`; a metric asked
-    for in both lists keeps its name unweighted and gets a `weighted_` prefix weighted.
-    """
-
-    def __init__(self, metrics, output_names, loss: CompiledLoss, weighted_metrics=None):
-        self.output_names = list(output_names)
-        self.loss = loss
-        self.requested = _per_output(metrics or [], self.output_names, "metrics")
-        self.requested_weighted = _per_output(
-            weighted_metrics or [], self.output_names, "weighted_metrics"
-        )
-        # Metrics are built once target shapes are known; unknown names fail now, in compile.
-        for requested in self.requested + self.requested_weighted:
-            for identifier in requested if isinstance(requested, (list, tuple)) else [requested]:
-                if isinstance(identifier, str) and identifier not in ("accuracy", "acc"):
-                    metrics_module.function_for_name(identifier)
-        self.loss_tracker = metrics_module.Mean(name="loss")
-        multiple = len(self.output_names) > 1
-        self.output_loss_trackers = [
-            metrics_module.Mean(name=f"{name}_loss") if multiple and fn is not None else None
-            for name, fn in zip(self.output_names, loss.functions)
-        ]
-        self.metrics: list[list] | None = None  # built once target shapes are known
-
-    def build(self, target_shapes, output_shapes) -> None:
-        if self.metrics is not None:
-            return
-        multiple = len(self.output_names) > 1
-        self.metrics, self.weighted = [], []
-        for name, requested, requested_weighted, loss_fn, t_shape, o_shape in zip(
-            self.output_names,
-            self.requested,
-            self.requested_weighted,
-            self.loss.functions,
-            target_shapes,
-            output_shapes,
-        ):
-            built, weighted, taken = [], [], set()
-            for is_weighted, identifiers in ((False, requested), (True, requested_weighted)):
-                if not isinstance(identifiers, (list, tuple)):
-                    identifiers = [identifiers]
-                for identifier in identifiers:
-                    if identifier is None:
-                        continue
-                    metric = metrics_module.get(identifier, loss_fn, t_shape, o_shape)
-                    if not isinstance(identifier, metrics_module.Metric):
-                        if is_weighted and metric.name in taken:
-                            metric.name = f"weighted_{metric.name}"
-                        taken.add(metric.name)
-                        if multiple:
-                            metric.name = f"{name}_{metric.name}"
-                    built.append(metric)
-                    weighted.append(is_weighted)
-            self.metrics.append(built)
-            self.weighted.append(weighted)
-
-    def all_metrics(self) -> list:
-        trackers = [self.loss_tracker] + [t for t in self.output_loss_trackers if t is not None]
-        return trackers + [m for group in self.metrics or [] for m in group]
-
-    @property
-    def names(self) -> list[str]:
-        return [metric.name for metric in self.all_metrics()]
-
-    @property
-    def variables(self) -> list:
-        return [v for metric in self.all_metrics() for v in metric.variables]
-
-    def update(self, total_loss, output_losses, y_true, y_pred, sample_weights, batch_size):
-        self.loss_tracker.update_state(total_loss * batch_size, count=batch_size)
-        for tracker, loss in zip(self.output_loss_trackers, output_losses):
-            if tracker is not None:
-                tracker.update_state(loss * batch_size, count=batch_size)
-        for group, weighted, target, prediction, sw in zip(
-            self.metrics, self.weighted, y_true, y_pred, sample_weights
-        ):
-            for metric, is_weighted in zip(group, weighted):
-                metric.update_state(target, prediction, sw if is_weighted else None)
-
-    def reset(self) -> None:
-        for metric in self.all_metrics():
-            metric.reset_state()
-
-    def results(self) -> dict:
-        """Name -> float; the one place where metric values travel to the host."""
-        return {m.name: float(ops.convert_to_numpy(m.result())) for m in self.all_metrics()}
+# Re-exported for the trainer; at the end because compile_metrics imports this module.
+from kerasfront.models.compile_metrics import CompiledMetrics  # noqa: E402, F401

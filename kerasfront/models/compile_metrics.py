@@ -1,0 +1,263 @@
+"""The metrics of a compiled model: the loss trackers and the user's metrics per output,
+with Keras 2's resolution of "accuracy" and its History names.
+
+Per output the names are Keras 2's: a metric keeps its name on a single-output model;
+with several outputs it becomes `<output_name>_<name>`, each output's loss is tracked as
+`<output_name>_loss`, and a weighted metric whose name is taken by an unweighted one gets
+`weighted_` in front of its name (after the output's name).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasfront import metrics as metrics_module
+from kerasfront import ops
+from kerasfront.metrics import functions as metric_functions
+from kerasfront.models.compile_utils import CompiledLoss, loss_name
+
+_ACCURACY = ("accuracy", "acc")
+_CROSSENTROPY = ("crossentropy", "ce")
+
+
+def _is_group(value) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def metrics_per_output(metrics, output_names, what) -> list[list]:
+    """Keras 2's forms -> one list of identifiers per output: a single metric or a flat
+    list applies to every output; a dict maps output names to a metric or a list; a list
+    holding lists gives one entry per output, in the order of the outputs."""
+    if metrics is None:
+        return [[] for _ in output_names]
+    if isinstance(metrics, dict):
+        unknown = set(metrics) - set(output_names)
+        if unknown:
+            raise ValueError(
+                f"compile: {what} names unknown outputs {sorted(unknown)}; the model's outputs "
+                f"are {output_names}."
+            )
+        entries = [metrics.get(name) for name in output_names]
+    elif _is_group(metrics) and any(_is_group(m) or isinstance(m, dict) for m in metrics):
+        if len(metrics) != len(output_names):
+            raise ValueError(
+                f"compile: {what} given per output (a list of lists) has {len(metrics)} "
+                f"entries but the model has {len(output_names)} outputs {output_names}."
+            )
+        entries = list(metrics)
+    else:
+        # The same metrics for every output; a Metric object is copied for each output
+        # after the first, since one object can hold the state of one output only.
+        flat = list(metrics) if _is_group(metrics) else [metrics]
+        return [
+            flat if index == 0 else [_copy(m) for m in flat] for index in range(len(output_names))
+        ]
+    groups = []
+    for entry in entries:
+        group = list(entry) if _is_group(entry) else ([] if entry is None else [entry])
+        groups.append(group)
+    return groups
+
+
+def _copy(metric):
+    if not isinstance(metric, metrics_module.Metric):
+        return metric
+    # The name before any output prefix an earlier compile gave it.
+    name = getattr(metric, "_unprefixed_name", metric.name)
+    if type(metric) is metrics_module.MeanMetricWrapper:
+        return metrics_module.MeanMetricWrapper(metric.fn, name, metric.dtype, **metric.kwargs)
+    copy = type(metric).from_config(metric.get_config())
+    copy.name = name
+    return copy
+
+
+def _check_identifier(identifier, what: str) -> None:
+    """Fails in compile, not at the first batch, for names and objects that are no metric."""
+    if identifier is None or isinstance(identifier, metrics_module.Metric):
+        return
+    if isinstance(identifier, str):
+        if identifier.lower() not in _ACCURACY + _CROSSENTROPY:
+            metrics_module.resolve_name(identifier)
+        return
+    if isinstance(identifier, dict) or callable(identifier):
+        return
+    raise TypeError(
+        f"compile: each of {what} must be a name, a Metric or a function f(y_true, y_pred); "
+        f"received {type(identifier).__name__}: {identifier!r:.80}."
+    )
+
+
+def choose_function(kind: str, loss, y_true_shape, y_pred_shape):
+    """The accuracy or cross-entropy function Keras 2 picks for "accuracy"/"crossentropy":
+    binary for one output unit or binary_crossentropy, sparse categorical for a sparse
+    loss (or labels with one axis fewer than the outputs, or a last axis of 1), else
+    categorical."""
+    name = loss_name(loss) if loss is not None else None
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    if name == "binary_crossentropy" or y_pred_shape[-1] == 1:
+        choice = "binary"
+    elif name == "sparse_categorical_crossentropy":
+        choice = "sparse"
+    elif name == "categorical_crossentropy":
+        choice = "categorical"
+    elif len(y_true_shape) < len(y_pred_shape) or (
+        y_true_shape[-1] == 1 and len(y_true_shape) == len(y_pred_shape)
+    ):
+        choice = "sparse"
+    else:
+        choice = "categorical"
+    if kind == "accuracy":
+        return {
+            "binary": metric_functions.binary_accuracy,
+            "sparse": metric_functions.sparse_categorical_accuracy,
+            "categorical": metric_functions.categorical_accuracy,
+        }[choice]
+    return {
+        "binary": metric_functions.binary_crossentropy,
+        "sparse": metric_functions.sparse_categorical_crossentropy,
+        "categorical": metric_functions.categorical_crossentropy,
+    }[choice]
+
+
+def to_metric(identifier, loss, y_true_shape, y_pred_shape):
+    """A Metric object for one requested metric of one output."""
+    if isinstance(identifier, metrics_module.Metric):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _ACCURACY + _CROSSENTROPY:
+        kind = "accuracy" if identifier.lower() in _ACCURACY else "crossentropy"
+        fn = choose_function(kind, loss, y_true_shape, y_pred_shape)
+        return metrics_module.MeanMetricWrapper(fn, name=identifier)
+    found = metrics_module.get(identifier)
+    if isinstance(found, metrics_module.Metric):
+        return found
+    if isinstance(identifier, str):
+        name = identifier
+    else:
+        name = getattr(found, "name", None) or getattr(found, "__name__", None)
+        if name is None:
+            name = metrics_module.base.snake_case(type(found).__name__)
+    return metrics_module.MeanMetricWrapper(found, name=name)
+
+
+class CompiledMetrics:
+    """The loss trackers and the user's metrics, per output, with Keras 2's names.
+
+    As in Keras, sample and class weights reach only `weighted_metrics`.
+    """
+
+    def __init__(self, metrics, output_names, loss: CompiledLoss, weighted_metrics=None):
+        self.output_names = list(output_names)
+        self.loss = loss
+        self.requested = metrics_per_output(metrics, self.output_names, "metrics")
+        self.requested_weighted = metrics_per_output(
+            weighted_metrics, self.output_names, "weighted_metrics"
+        )
+        seen: set[int] = set()
+        for group in self.requested + self.requested_weighted:
+            for identifier in group:
+                _check_identifier(identifier, "metrics")
+                if isinstance(identifier, metrics_module.Metric):
+                    if id(identifier) in seen:
+                        raise ValueError(
+                            f"compile: the metric object {identifier!r} is given twice (in "
+                            "metrics and weighted_metrics, or for two outputs); one object "
+                            "keeps the state of one use only: pass a new object for each."
+                        )
+                    seen.add(id(identifier))
+        self.loss_tracker = metrics_module.Mean(name="loss")
+        multiple = len(self.output_names) > 1
+        self.output_loss_trackers = [
+            metrics_module.Mean(name=f"{name}_loss") if multiple and fn is not None else None
+            for name, fn in zip(self.output_names, loss.functions)
+        ]
+        self.metrics: list[list] | None = None  # built once target shapes are known
+        self.weighted: list[list] = []
+
+    def build(self, target_shapes, output_shapes) -> None:
+        """Creates the metric objects (and their state) from the shapes of the targets and
+        outputs; once, before the first compiled step."""
+        if self.metrics is not None:
+            return
+        metrics, weighted = [], []
+        for requested, requested_weighted, loss_fn, t_shape, o_shape in zip(
+            self.requested,
+            self.requested_weighted,
+            self.loss.functions,
+            target_shapes,
+            output_shapes,
+        ):
+            group, flags = [], []
+            for is_weighted, identifiers in ((False, requested), (True, requested_weighted)):
+                for identifier in identifiers:
+                    if identifier is None:
+                        continue
+                    metric = to_metric(identifier, loss_fn, t_shape, o_shape)
+                    if not metric.built:
+                        metric.build(tuple(t_shape), tuple(o_shape))
+                    group.append(metric)
+                    flags.append(is_weighted)
+            metrics.append(group)
+            weighted.append(flags)
+        self._set_names(metrics, weighted)
+        self.metrics, self.weighted = metrics, weighted
+
+    def _set_names(self, metrics, weighted) -> None:
+        """Keras 2's History names; two metrics may not share one."""
+        multiple = len(self.output_names) > 1
+        taken = {"loss"} | {t.name for t in self.output_loss_trackers if t is not None}
+        for output_name, group, flags in zip(self.output_names, metrics, weighted):
+            for metric, is_weighted in zip(group, flags):
+                # Recompiling reuses a user's Metric object: name it from its own name.
+                base = getattr(metric, "_unprefixed_name", metric.name)
+                metric._unprefixed_name = base
+                prefix = f"{output_name}_" if multiple else ""
+                name = prefix + base
+                if is_weighted and name in taken:
+                    name = f"{prefix}weighted_{base}"
+                if name in taken:
+                    raise ValueError(
+                        f"compile: two metrics are named {name!r}; every metric of a model "
+                        "needs its own name (pass name=... to the Metric)."
+                    )
+                metric.name = name
+                taken.add(name)
+
+    def all_metrics(self) -> list:
+        trackers = [self.loss_tracker] + [t for t in self.output_loss_trackers if t is not None]
+        return trackers + [m for group in self.metrics or [] for m in group]
+
+    @property
+    def names(self) -> list[str]:
+        return [metric.name for metric in self.all_metrics()]
+
+    @property
+    def variables(self) -> list:
+        return [v for metric in self.all_metrics() for v in metric.variables]
+
+    def update(self, total_loss, output_losses, y_true, y_pred, sample_weights, batch_size):
+        """Accumulates one batch (inside the compiled step)."""
+        self.loss_tracker.add_total(total_loss * batch_size, batch_size)
+        for tracker, loss in zip(self.output_loss_trackers, output_losses):
+            if tracker is not None:
+                tracker.add_total(loss * batch_size, batch_size)
+        for group, weighted, target, prediction, sw in zip(
+            self.metrics, self.weighted, y_true, y_pred, sample_weights
+        ):
+            for metric, is_weighted in zip(group, weighted):
+                metric.update_state(target, prediction, sw if is_weighted else None)
+
+    def reset(self) -> None:
+        for metric in self.all_metrics():
+            metric.reset_state()
+
+    def results(self) -> dict:
+        """Name -> value (a float, or an array for a metric with several thresholds); the
+        one place where metric values travel to the host."""
+        results = {}
+        for metric in self.all_metrics():
+            value = np.asarray(ops.convert_to_numpy(metric.result()))
+            results[metric.name] = float(value) if value.ndim == 0 else value
+        return results
+
+
+__all__ = ["CompiledMetrics", "choose_function", "metrics_per_output", "to_metric"]
