@@ -1,12 +1,15 @@
 """`compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods of `Model`.
 
-Per batch the loop does O(1) Python work: slice, convert, call the compiled step.
+Data of every kind enters through one adapter (`data_adapters.get_adapter`), which
+formats it for the model once; the loops only ask it for batches. Per batch the loop
+does O(1) Python work: take the adapter's batch, call the compiled step.
 Metric values stay on the device and are read only when the progress bar redraws, a
 callback asks for batch logs, or an epoch ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -15,10 +18,10 @@ from kerasfront import callbacks as callbacks_module
 from kerasfront import optimizers, tree
 from kerasfront.backend.contract import EAGER
 from kerasfront.backend.registry import ADAPTER
-from kerasfront.backend.scope import StatelessScope
-from kerasfront.models import data as data_module
+from kerasfront.models import data_adapters
 from kerasfront.models import steps as step_builders
 from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics
+from kerasfront.models.generator_methods import GeneratorMethods
 from kerasfront.utils.progbar import Progbar
 
 
@@ -44,7 +47,7 @@ class LazyLogs(Mapping):
         return len(self._load())
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     """Mixed into `Model`: the training and inference loops."""
 
     def __init__(self):
@@ -141,80 +144,11 @@ class Trainer:
             return ["loss"] if self.compiled else []
         return self._compiled_metrics.names
 
-    # ---- data preparation ----------------------------------------------------------------
-    def _prepare_inputs(self, x) -> list[np.ndarray]:
-        if x is None:
-            raise ValueError(f"Model '{self.name}': x is required.")
-        if getattr(self, "_graph", None) is None:
-            return [data_module.expand_1d(data_module.to_array(x, "Input"), 2)]
-        flat = self.flatten_inputs(x)
-        arrays = [
-            data_module.expand_1d(data_module.to_array(a, f"Input '{n}'"), len(t.shape))
-            for a, n, t in zip(flat, self.input_names, self.inputs)
-        ]
-        self.check_input_shapes(arrays)
-        return arrays
-
-    def _ensure_built(self, x_arrays) -> None:
-        """Creates the weights of a model built from data, outside any compiled step."""
-        if self.built:
-            return
-        sample = [ADAPTER.convert_to_tensor(a[:1]) for a in x_arrays]
-        with StatelessScope():
-            self(sample[0] if len(sample) == 1 else sample, training=False)
-
-    def _output_shapes(self) -> list:
-        if getattr(self, "_graph", None) is not None:
-            return [t.shape for t in self.outputs]
-        return [None]
-
-    def _prepare(self, x, y, sample_weight=None, class_weight=None):
-        x_arrays = self._prepare_inputs(x)
-        y_arrays = data_module.flatten_targets(self, y)
-        if y_arrays is None:
-            raise ValueError(f"Model '{self.name}': y (the targets) is required.")
-        count = data_module.count_samples(
-            x_arrays + y_arrays,
-            [f"x[{i}]" for i in range(len(x_arrays))] + [f"y[{i}]" for i in range(len(y_arrays))],
-        )
-        weights = [None] * len(y_arrays)
-        if sample_weight is not None:
-            sample_weight = data_module.to_array(sample_weight, "sample_weight").reshape(count, -1)[
-                :, 0
-            ]
-            weights = [sample_weight] * len(y_arrays)
-        if class_weight is not None:
-            # Both given: each sample counts sample_weight * class_weight (as tf.keras 2).
-            weights = [
-                data_module.class_weights_to_sample_weights(t, class_weight)
-                * (1 if w is None else w)
-                for t, w in zip(y_arrays, weights)
-            ]
-        self._ensure_built(x_arrays)
-        y_arrays = self._compiled_loss.expand_targets(y_arrays, self._output_shapes())
-        self._compiled_loss.check_targets(y_arrays, self._output_shapes())
-        self._compiled_metrics.build([t.shape for t in y_arrays], self._output_shapes_or(y_arrays))
-        return x_arrays, y_arrays, weights
-
-    def _output_shapes_or(self, y_arrays):
-        shapes = self._output_shapes()
-        return [s if s is not None else t.shape for s, t in zip(shapes, y_arrays)]
-
-    def _batches(self, x_arrays, y_arrays, weights, batch_size, shuffle):
-        # Weights are present for every output or for none; only present ones are batched.
-        arrays = x_arrays + y_arrays + [w for w in weights if w is not None]
-        return data_module.ArrayBatches(arrays, batch_size or 32, shuffle)
-
-    def _whole_batch(self, x_arrays, y_arrays, weights):
-        """The arrays as one batch of tensors, in the form the steps take."""
-        only = self._batches(x_arrays, y_arrays, weights, len(x_arrays[0]), False)
-        return self._split_batch(next(only.epoch()), len(x_arrays), len(y_arrays))
-
-    def _split_batch(self, batch, n_inputs, n_outputs):
-        x = batch[:n_inputs]
-        y = batch[n_inputs : n_inputs + n_outputs]
-        sw = batch[n_inputs + n_outputs :] or [None] * n_outputs
-        return (x[0] if n_inputs == 1 else x), y, sw
+    # ---- data ----------------------------------------------------------------------------
+    def _adapter(self, x, y=None, sample_weight=None, *, purpose, **options):
+        """The one place data enters the loops: formats it for the model (building the
+        model and its metrics from it) and returns an adapter that gives batches."""
+        return data_adapters.get_adapter(self, x, y, sample_weight, purpose=purpose, **options)
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(
@@ -235,128 +169,126 @@ class Trainer:
         validation_steps=None,
         validation_batch_size=None,
         validation_freq=1,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
         **kwargs,
     ):
-        """Trains for `epochs` epochs and returns the `History` callback."""
+        """Trains for `epochs` epochs and returns the `History` callback.
+
+        `x` may be arrays (NumPy, lists or dicts of them, tensors, pandas; `y` then holds
+        the targets), a `keras.utils.Sequence`, a Python generator (with
+        `steps_per_epoch`), a `tf.data.Dataset` (TensorFlow) or a torch `DataLoader`
+        (PyTorch), the last four yielding `(x, y)` or `(x, y, sample_weight)` batches.
+        `validation_freq` is an int (every n epochs) or a list of epochs (1-based).
+        """
         self._require_compiled("fit")
         if "nb_epoch" in kwargs:  # Keras 1's name
             epochs = kwargs.pop("nb_epoch")
-        unknown = set(kwargs) - {"max_queue_size", "workers", "use_multiprocessing"}
-        if unknown:
-            raise TypeError(f"fit got unexpected keyword arguments {sorted(unknown)}.")
-        if data_module.is_sequence(x):
-            train = data_module.SequenceBatches(x, shuffle=shuffle)
-            self._build_from_sequence(x)
-            n_inputs = n_outputs = None
-        else:
-            x_arrays, y_arrays, weights = self._prepare(x, y, sample_weight, class_weight)
-            if validation_split and validation_data is None:
-                (x_arrays, y_arrays, weights), validation_data = data_module.split_validation(
-                    x_arrays, y_arrays, weights, validation_split
+        if kwargs:
+            raise TypeError(f"fit got unexpected keyword arguments {sorted(kwargs)}.")
+        validation_epochs = _validation_epochs(validation_freq)
+        feeding = {
+            "max_queue_size": max_queue_size,
+            "workers": workers,
+            "use_multiprocessing": use_multiprocessing,
+        }
+        train = self._adapter(
+            x, y, sample_weight, purpose="fit", batch_size=batch_size, steps=steps_per_epoch,
+            steps_name="steps_per_epoch", shuffle=shuffle, class_weight=class_weight, **feeding,
+        )  # fmt: skip
+        validation = None
+        try:
+            if validation_data is not None:
+                validation = data_adapters.get_validation_adapter(
+                    self, validation_data, validation_batch_size or batch_size, validation_steps,
+                    **feeding,
+                )  # fmt: skip
+            elif validation_split:
+                train, validation = train.split(
+                    validation_split, validation_batch_size or batch_size
                 )
-            train = self._batches(x_arrays, y_arrays, weights, batch_size, shuffle)
-            n_inputs, n_outputs = len(x_arrays), len(y_arrays)
+            return self._fit_loop(
+                train, validation, validation_epochs, epochs, initial_epoch, verbose, callbacks
+            )
+        finally:
+            train.close()
+            if validation is not None:
+                validation.close()
+
+    def _fit_loop(self, train, validation, validation_epochs, epochs, initial_epoch, verbose,
+                  callbacks):  # fmt: skip
         if self._train_step is None:
             self._train_step = step_builders.make_train_step(self, self._jit_compile)
-
         history = callbacks_module.History()
         callback_list = [history] + list(callbacks or [])
         if verbose:
             callback_list.append(callbacks_module.ProgbarLogger(verbose))
-        params = {"epochs": epochs, "steps": steps_per_epoch or len(train), "verbose": verbose}
+        names = self.metrics_names
+        params = {
+            "epochs": epochs,
+            "steps": train.steps,
+            "verbose": verbose,
+            "samples": train.size,
+            "batch_size": train.batch_size,
+            "do_validation": validation is not None,
+            "metrics": names + ([f"val_{n}" for n in names] if validation is not None else []),
+        }
         callback_list = callbacks_module.CallbackList(callback_list, self, params)
         compiled = self._compiled_metrics
+        train_step = self._train_step
         self.stop_training = False
         callback_list.call("on_train_begin", None)
+        resume_epoch = getattr(callback_list, "resume_epoch", None)  # BackupAndRestore
+        first_epoch = resume_epoch(initial_epoch) if resume_epoch else initial_epoch
         wants_batch_logs = callback_list.wants("on_train_batch_end")
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(first_epoch, epochs):
             compiled.reset()
             callback_list.call("on_epoch_begin", epoch, None)
-            for index, batch in enumerate(train.epoch()):
-                if steps_per_epoch is not None and index >= steps_per_epoch:
-                    break
-                callback_list.call("on_train_batch_begin", index, None)
-                self._train_step(*self._batch_arguments(batch, n_inputs, n_outputs))
-                if wants_batch_logs:
-                    callback_list.call("on_train_batch_end", index, LazyLogs(compiled.results))
-                if self.stop_training:
-                    break
+            with contextlib.closing(train.batches(epoch)) as batches:
+                for index, batch in enumerate(batches):
+                    callback_list.call("on_train_batch_begin", index, None)
+                    train_step(*batch)
+                    if wants_batch_logs:
+                        callback_list.call("on_train_batch_end", index, LazyLogs(compiled.results))
+                    if self.stop_training:
+                        break
             train.on_epoch_end()
             logs = compiled.results()
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_data(
-                    validation_data,
-                    validation_batch_size or batch_size,
-                    steps_limit=validation_steps,
-                )
+            if validation is not None and (epoch + 1) in validation_epochs:
+                val_logs = self._evaluation_loop(validation, callback_list, verbose=0)
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})
             callback_list.call("on_epoch_end", epoch, logs)
-            if self.stop_training:
+            if self.stop_training or train.exhausted:
                 break
         callback_list.call("on_train_end", None)
         self.history = history
         return history
 
-    def _batch_arguments(self, batch, n_inputs, n_outputs):
-        if n_inputs is None:  # a Sequence: (x, y) or (x, y, sample_weight)
-            x, y = batch[0], batch[1]
-            y_list = self._compiled_loss.expand_targets(self._target_list(y), self._output_shapes())
-            sw = (
-                [batch[2]] * len(y_list)
-                if len(batch) > 2 and batch[2] is not None
-                else [None] * len(y_list)
-            )
-            if getattr(self, "_graph", None) is not None and isinstance(x, dict):
-                x = self.flatten_inputs(x)
-            return x, y_list, sw
-        return self._split_batch(batch, n_inputs, n_outputs)
-
-    def _target_list(self, y) -> list:
-        """Targets of one batch as a list in the order of the model's outputs."""
-        if isinstance(y, dict):
-            names = list(getattr(self, "output_names", None) or sorted(y))
-            return data_module.select_by_name(y, names, self.name, "targets for output(s)")
-        return tree.flatten(y) if isinstance(y, (list, tuple)) else [y]
-
-    def _build_from_sequence(self, sequence):
-        first = sequence[0]
-        x_arrays = [data_module.to_array(a, "Input") for a in tree.flatten(first[0])]
-        y_arrays = [data_module.to_array(a, "Target") for a in self._target_list(first[1])]
-        self._ensure_built(x_arrays)
-        y_arrays = self._compiled_loss.expand_targets(y_arrays, self._output_shapes())
-        self._compiled_loss.check_targets(y_arrays, self._output_shapes())
-        self._compiled_metrics.build([t.shape for t in y_arrays], self._output_shapes_or(y_arrays))
-
     # ---- evaluate ------------------------------------------------------------------------
-    def _evaluate_data(self, data, batch_size, sample_weight=None, verbose=0, steps_limit=None):
-        if data_module.is_sequence(data):
-            batches = data_module.SequenceBatches(data)
-            self._build_from_sequence(data)
-            n_inputs = n_outputs = None
-        else:
-            if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
-                raise ValueError(
-                    "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
-                    f"sample_weights), received {type(data).__name__} of length "
-                    f"{len(data) if hasattr(data, '__len__') else '?'}."
-                )
-            sw = data[2] if len(data) == 3 else sample_weight
-            x_arrays, y_arrays, weights = self._prepare(data[0], data[1], sw)
-            batches = self._batches(x_arrays, y_arrays, weights, batch_size, False)
-            n_inputs, n_outputs = len(x_arrays), len(y_arrays)
+    def _evaluation_loop(self, data, callback_list, verbose) -> dict:
         if self._test_step is None:
             self._test_step = step_builders.make_test_step(self, self._jit_compile)
-        compiled = self._compiled_metrics
+        test_step, compiled = self._test_step, self._compiled_metrics
         compiled.reset()
-        progbar = Progbar(len(batches), verbose=verbose) if verbose else None
-        for index, batch in enumerate(batches.epoch()):
-            if steps_limit is not None and index >= steps_limit:
-                break
-            self._test_step(*self._batch_arguments(batch, n_inputs, n_outputs))
-            if progbar is not None and progbar.due(index + 1):
-                progbar.update(index + 1, compiled.results())
+        callback_list.call("on_test_begin", None)
+        progbar = Progbar(data.steps, verbose=verbose) if verbose else None
+        wants_batch_logs = callback_list.wants("on_test_batch_end")
+        index = -1
+        with contextlib.closing(data.batches(0)) as batches:
+            for index, batch in enumerate(batches):
+                callback_list.call("on_test_batch_begin", index, None)
+                test_step(*batch)
+                if wants_batch_logs:
+                    callback_list.call("on_test_batch_end", index, LazyLogs(compiled.results))
+                if progbar is not None and progbar.due(index + 1):
+                    progbar.update(index + 1, compiled.results())
+        data.on_epoch_end()
         results = compiled.results()
+        if progbar is not None and progbar.target != index + 1:
+            progbar.update(index + 1, results, finalize=True)
         compiled.reset()  # so training logs of the next epoch start fresh
+        callback_list.call("on_test_end", results)
         return results
 
     def evaluate(
@@ -368,14 +300,29 @@ class Trainer:
         sample_weight=None,
         steps=None,
         callbacks=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
         return_dict=False,
         **kwargs,
     ):
-        """The loss and metrics on the data: a scalar when there are no metrics, else a
-        list in the order of `metrics_names` (or a dict with return_dict=True)."""
+        """The loss and metrics on the data (any input kind `fit` takes): a scalar when
+        there are no metrics, else a list in the order of `metrics_names` (or a dict with
+        return_dict=True). `steps` limits the batches (required for a generator)."""
         self._require_compiled("evaluate")
-        data = x if data_module.is_sequence(x) else (x, y)
-        results = self._evaluate_data(data, batch_size, sample_weight, verbose, steps)
+        if kwargs:
+            raise TypeError(f"evaluate got unexpected keyword arguments {sorted(kwargs)}.")
+        data = self._adapter(
+            x, y, sample_weight, purpose="evaluate", batch_size=batch_size, steps=steps,
+            max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+        )  # fmt: skip
+        try:
+            params = {"verbose": verbose, "steps": data.steps}
+            callback_list = callbacks_module.CallbackList(callbacks or [], self, params)
+            results = self._evaluation_loop(data, callback_list, verbose)
+        finally:
+            data.close()
         return self._format_results(results, return_dict)
 
     def _format_results(self, results: dict, return_dict: bool):
@@ -385,25 +332,53 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # ---- predict -------------------------------------------------------------------------
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, **kwargs):
-        """The model's outputs as NumPy arrays (a list for several outputs)."""
-        if data_module.is_sequence(x):
-            parts = [
-                self.predict_on_batch(item[0] if isinstance(item, tuple) else item)
-                for item in (x[i] for i in range(len(x)))
-            ]
-            return _concatenate_outputs(parts)
-        x_arrays = self._prepare_inputs(x)
-        self._ensure_built(x_arrays)
+    def predict(
+        self,
+        x,
+        batch_size=None,
+        verbose=0,
+        steps=None,
+        callbacks=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        **kwargs,
+    ):
+        """The model's outputs as NumPy arrays (a list for several outputs), for any input
+        kind `fit` takes (targets in the batches are ignored)."""
+        if kwargs:
+            raise TypeError(f"predict got unexpected keyword arguments {sorted(kwargs)}.")
+        data = self._adapter(
+            x, purpose="predict", batch_size=batch_size, steps=steps,
+            max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+        )  # fmt: skip
+        try:
+            params = {"verbose": verbose, "steps": data.steps}
+            callback_list = callbacks_module.CallbackList(callbacks or [], self, params)
+            return self._prediction_loop(data, callback_list, verbose)
+        finally:
+            data.close()
+
+    def _prediction_loop(self, data, callback_list, verbose):
         if self._predict_step is None:
             self._predict_step = step_builders.make_predict_step(self, self._jit_compile)
-        batch_size = batch_size or 32
-        size = len(x_arrays[0])
+        predict_step, to_numpy = self._predict_step, ADAPTER.convert_to_numpy
+        callback_list.call("on_predict_begin", None)
+        progbar = Progbar(data.steps, verbose=verbose) if verbose else None
+        wants_batch_logs = callback_list.wants("on_predict_batch_end")
         outputs = []
-        for start in range(0, size, batch_size):
-            batch = [data_module.to_step_input(a[start : start + batch_size]) for a in x_arrays]
-            result = self._predict_step(batch[0] if len(batch) == 1 else batch)
-            outputs.append(tree.map_structure(ADAPTER.convert_to_numpy, result))
+        with contextlib.closing(data.batches(0)) as batches:
+            for index, batch in enumerate(batches):
+                callback_list.call("on_predict_batch_begin", index, None)
+                result = tree.map_structure(to_numpy, predict_step(*batch))
+                outputs.append(result)
+                if wants_batch_logs:
+                    callback_list.call("on_predict_batch_end", index, {"outputs": result})
+                if progbar is not None and progbar.due(index + 1):
+                    progbar.update(index + 1, {})
+        data.on_epoch_end()
+        callback_list.call("on_predict_end", None)
         return _concatenate_outputs(outputs)
 
     # ---- single batches ------------------------------------------------------------------
@@ -412,30 +387,53 @@ class Trainer:
     ):
         """One gradient update on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
-        x_arrays, y_arrays, weights = self._prepare(x, y, sample_weight, class_weight)
+        data = self._adapter(
+            x, y, sample_weight, purpose="fit", class_weight=class_weight, whole=True
+        )
         if self._train_step is None:
             self._train_step = step_builders.make_train_step(self, self._jit_compile)
         if reset_metrics:
             self._compiled_metrics.reset()
-        self._train_step(*self._whole_batch(x_arrays, y_arrays, weights))
+        self._train_step(*next(data.batches(0)))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True, return_dict=False):
         """The loss (and metrics) on one batch, without updating the weights."""
         self._require_compiled("test_on_batch")
-        x_arrays, y_arrays, weights = self._prepare(x, y, sample_weight)
+        data = self._adapter(x, y, sample_weight, purpose="evaluate", whole=True)
         if self._test_step is None:
             self._test_step = step_builders.make_test_step(self, self._jit_compile)
         if reset_metrics:
             self._compiled_metrics.reset()
-        self._test_step(*self._whole_batch(x_arrays, y_arrays, weights))
+        self._test_step(*next(data.batches(0)))
         return self._format_results(self._compiled_metrics.results(), return_dict)
 
     def predict_on_batch(self, x):
         """The outputs for one batch, as NumPy arrays."""
-        return self.predict(
-            x, batch_size=max(len(tree.flatten(x)[0]), 1) if not isinstance(x, dict) else None
-        )
+        data = self._adapter(x, purpose="predict", whole=True)
+        return self._prediction_loop(data, callbacks_module.CallbackList([], self, {}), 0)
+
+
+def _validation_epochs(validation_freq):
+    """The 1-based epochs after which to validate: every n-th (an int) or those listed."""
+    if isinstance(validation_freq, int) and not isinstance(validation_freq, bool):
+        if validation_freq < 1:
+            raise ValueError(f"validation_freq must be >= 1, received {validation_freq}.")
+        return _EveryNth(validation_freq)
+    if isinstance(validation_freq, (list, tuple, set, range)):
+        return set(validation_freq)
+    raise TypeError(
+        "validation_freq must be an int (validate every n epochs) or a list of epochs "
+        f"(1-based), received {type(validation_freq).__name__}: {validation_freq!r:.60}."
+    )
+
+
+class _EveryNth:
+    def __init__(self, n: int):
+        self.n = n
+
+    def __contains__(self, epoch: int) -> bool:
+        return epoch % self.n == 0
 
 
 def _concatenate_outputs(parts: list):

@@ -1,0 +1,210 @@
+"""What every adapter needs to know about the model: the order of its inputs and outputs.
+
+`BatchFormat` turns user structures (an array, a list, a dict by name) into flat lists of
+NumPy arrays in the model's order, builds the model and its metrics from the first data it
+sees, and converts NumPy batches into the tuples the compiled steps take. Array data goes
+through it once, whole; batch sources (generators, Sequences, datasets) batch by batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasfront.backend.registry import ADAPTER
+from kerasfront.backend.scope import StatelessScope
+from kerasfront.models.data import (
+    check_class_weight,
+    class_weights_to_sample_weights,
+    count_samples,
+    expand_1d,
+    sample_weight_array,
+    select_by_name,
+    times_class_weight,
+    to_array,
+    to_step_input,
+)
+from kerasfront.models.data_adapters.base import unpack
+
+
+def _is_array_like(data) -> bool:
+    return hasattr(data, "shape") and hasattr(data, "__getitem__")
+
+
+class BatchFormat:
+    """Formats data for one model and one purpose (with or without targets).
+
+    Args:
+        model: the model the data is for.
+        with_targets: False for `predict`, which takes inputs only.
+        class_weight: `{class: weight}`, turned into sample weights batch by batch.
+    """
+
+    def __init__(self, model, with_targets: bool, class_weight=None):
+        self.model = model
+        self.with_targets = with_targets
+        self.class_weight = check_class_weight(class_weight)
+        self._targets_checked = self._weights_checked = False
+
+    def without_class_weight(self) -> BatchFormat:
+        """The same format for validation data, which Keras 2 does not class-weight."""
+        other = BatchFormat(self.model, self.with_targets)
+        other._targets_checked = self._targets_checked
+        other._weights_checked = self._weights_checked
+        return other
+
+    # ---- structures -> flat lists of NumPy arrays ----------------------------------------
+    def inputs(self, x, keep_array_likes: bool = False) -> list:
+        """The inputs as a list in the order of `model.inputs`. With `keep_array_likes`,
+        array-likes that read on demand (an HDF5Matrix) stay unread."""
+        model = self.model
+        if x is None:
+            raise ValueError(f"Model '{model.name}': x (the inputs) is required.")
+        if getattr(model, "_graph", None) is None:
+            arrays = [expand_1d(to_array(x, "Input"), 2)]
+        else:
+            arrays = []
+            for data, name, tensor in zip(model.flatten_inputs(x), model.input_names, model.inputs):
+                read_later = (
+                    keep_array_likes
+                    and _is_array_like(data)
+                    and not isinstance(data, np.ndarray)
+                    and not ADAPTER.is_tensor(data)
+                )
+                if not read_later:
+                    data = expand_1d(to_array(data, f"Input '{name}'"), len(tensor.shape))
+                arrays.append(data)
+            model.check_input_shapes(arrays)
+        if not model.built:
+            self._build(arrays)
+        return arrays
+
+    def _build(self, arrays) -> None:
+        """Creates the weights of a model built from data, outside any compiled step."""
+        sample = [ADAPTER.convert_to_tensor(to_array(a[:1], "Input")) for a in arrays]
+        with StatelessScope():
+            self.model(sample[0] if len(sample) == 1 else sample, training=False)
+
+    def _output_shapes(self, count: int) -> list:
+        if getattr(self.model, "_graph", None) is not None:
+            return [t.shape for t in self.model.outputs]
+        return [None] * count
+
+    def targets(self, y) -> list[np.ndarray]:
+        """The targets as a list in the order of the model's outputs (an array, a list by
+        position or a dict by output name); checked against the losses the first time."""
+        model = self.model
+        if y is None:
+            raise ValueError(f"Model '{model.name}': y (the targets) is required.")
+        names = list(getattr(model, "output_names", None) or ["output"])
+        if isinstance(y, dict):
+            parts = select_by_name(y, names, model.name, "targets for output(s)")
+        elif isinstance(y, (list, tuple)) and (
+            len(names) > 1 or (y and all(_is_array_like(t) for t in y))
+        ):
+            if len(y) != len(names):
+                raise ValueError(
+                    f"Model '{model.name}' has {len(names)} output(s) {names}, received "
+                    f"{len(y)} target arrays."
+                )
+            parts = list(y)
+        else:  # one array, or nested lists of numbers for the one output
+            if len(names) > 1:
+                raise ValueError(
+                    f"Model '{model.name}' has {len(names)} outputs {names}: pass one target "
+                    "array per output, as a list or a dict by output name."
+                )
+            parts = [y]
+        arrays = [to_array(t, f"Target '{name}'") for t, name in zip(parts, names)]
+        shapes = self._output_shapes(len(arrays))
+        compiled_loss = model._compiled_loss
+        arrays = compiled_loss.expand_targets(arrays, shapes)
+        if not self._targets_checked:
+            compiled_loss.check_targets(arrays, shapes)
+            model._compiled_metrics.build(
+                [t.shape for t in arrays],
+                [s if s is not None else t.shape for s, t in zip(shapes, arrays)],
+            )
+            self._targets_checked = True
+        return arrays
+
+    def sample_weights(self, sample_weight, targets: list, count: int) -> list:
+        """The user's sample weights, one entry per output (None where unweighted): one
+        array for every output, or a list/dict per output (Keras 2)."""
+        names = list(getattr(self.model, "output_names", None) or ["output"])
+        if sample_weight is None:
+            return [None] * len(targets)
+        if isinstance(sample_weight, dict):
+            unknown = set(sample_weight) - set(names)
+            if unknown:
+                raise ValueError(
+                    f"sample_weight names unknown outputs {sorted(unknown)}; the model's "
+                    f"outputs are {names}."
+                )
+            parts = [sample_weight.get(name) for name in names]
+            labels = [f"sample_weight['{name}']" for name in names]
+        elif (
+            isinstance(sample_weight, (list, tuple))
+            and len(names) > 1
+            and all(w is None or _is_array_like(w) for w in sample_weight)
+        ):
+            if len(sample_weight) != len(names):
+                raise ValueError(
+                    f"sample_weight has {len(sample_weight)} entries but the model has "
+                    f"{len(names)} outputs {names}."
+                )
+            parts = list(sample_weight)
+            labels = [f"sample_weight[{index}]" for index in range(len(names))]
+        else:
+            one = sample_weight_array(sample_weight, count)
+            parts, labels = [one] * len(names), ["sample_weight"] * len(names)
+        weights = [
+            None if w is None else sample_weight_array(w, count, label)
+            for w, label in zip(parts, labels)
+        ]
+        if any(w is None for w in weights):  # an unweighted output counts each sample once
+            ones = np.ones(count, dtype=next(w for w in weights if w is not None).dtype)
+            weights = [ones if w is None else w for w in weights]
+        if not self._weights_checked:
+            self.model._compiled_loss.check_sample_weights(
+                weights, self._output_shapes(len(weights))
+            )
+            self._weights_checked = True
+        return weights
+
+    def with_class_weight(self, targets: list, weights: list) -> list:
+        """`weights` multiplied by the class weights of the targets, when there are any."""
+        if self.class_weight is None:
+            return weights
+        return [
+            times_class_weight(w, class_weights_to_sample_weights(t, self.class_weight))
+            for t, w in zip(targets, weights)
+        ]
+
+    # ---- NumPy -> the compiled steps -----------------------------------------------------
+    def step_batch(self, x_arrays: list, targets=None, weights=None) -> tuple:
+        """`(x,)` or `(x, targets, sample_weights)` as the compiled steps take them."""
+        tensors = [to_step_input(a) for a in x_arrays]
+        x = tensors[0] if len(tensors) == 1 else tensors
+        if not self.with_targets:
+            return (x,)
+        return (
+            x,
+            [to_step_input(t) for t in targets],
+            [None if w is None else to_step_input(w) for w in weights],
+        )
+
+    def stream_batch(self, item, kind: str, lists_are_tuples: bool = False) -> tuple:
+        """One element of a batch source, formatted and converted for the steps."""
+        x, y, sample_weight = unpack(item, self.with_targets, kind, lists_are_tuples)
+        x_arrays = self.inputs(x)
+        if not self.with_targets:
+            return self.step_batch(x_arrays)
+        targets = self.targets(y)
+        count = count_samples(
+            x_arrays + targets,
+            [f"x[{i}]" for i in range(len(x_arrays))] + [f"y[{i}]" for i in range(len(targets))],
+        )
+        weights = self.with_class_weight(
+            targets, self.sample_weights(sample_weight, targets, count)
+        )
+        return self.step_batch(x_arrays, targets, weights)
