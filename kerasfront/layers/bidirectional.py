@@ -9,7 +9,7 @@ from kerasfront import ops
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers.base import is_single_shape
 from kerasfront.layers.conv_utils import describe
-from kerasfront.layers.wrappers import Wrapper, layer_from_config
+from kerasfront.layers.wrappers import Wrapper
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 # Attributes the forward and backward layers must share (go_backwards must differ).
@@ -254,17 +254,25 @@ class Bidirectional(Wrapper):
     def get_config(self) -> dict:
         config_ = {**super().get_config(), "merge_mode": self.merge_mode}
         if self._backward_layer_config is not None:
-            config_["backward_layer"] = self._backward_layer_config
+            from kerasfront.saving.registry import class_name_of
+
+            # The registry's name, so a registered custom backward layer loads again.
+            config_["backward_layer"] = {
+                **self._backward_layer_config,
+                "class_name": class_name_of(self.backward_layer),
+            }
         return config_
 
     @classmethod
     def from_config(cls, config_: dict, custom_objects=None):
+        from kerasfront.saving.config import deserialize_layer
+
         config_ = dict(config_)
         where = f"Bidirectional '{config_.get('name')}'"
-        layer = layer_from_config(config_.pop("layer", None), where, custom_objects)
+        layer = deserialize_layer(config_.pop("layer", None), custom_objects, where)
         backward = config_.pop("backward_layer", None)
         if backward is not None:
-            backward = layer_from_config(backward, where, custom_objects)
+            backward = deserialize_layer(backward, custom_objects, where)
         return cls(layer, backward_layer=backward, **config_)
 
 

@@ -72,16 +72,21 @@ class Wrapper(Layer):
             layer.trainable = bool(value)
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()},
-        }
+        from kerasfront.saving.config import serialize_layer
+
+        # The registry's name, so a registered custom layer or a whole model inside
+        # the wrapper is found again when loading.
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(cls, config_: dict, custom_objects=None):
+        """Rebuilds the wrapper and its layer (any registered layer, a custom object, or
+        a Sequential/functional model)."""
+        from kerasfront.saving.config import deserialize_layer
+
         config_ = dict(config_)
         where = f"{cls.__name__} '{config_.get('name')}'"
-        layer = layer_from_config(config_.pop("layer", None), where, custom_objects)
+        layer = deserialize_layer(config_.pop("layer", None), custom_objects, where)
         return cls(layer, **config_)
 
 

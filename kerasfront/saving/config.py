@@ -69,7 +69,7 @@ def deserialize_layer(layer_config, custom_objects: dict | None = None, where: s
         arguments = {}
     if not isinstance(arguments, (dict, list)):
         raise ValueError(f"{here}: 'config' must be a dict, received {arguments!r:.80}.")
-    in_force = registry.custom_objects_in_force(custom_objects)
+    in_force = registry.with_plain_names(registry.custom_objects_in_force(custom_objects))
     if isinstance(arguments, dict):
         arguments = _with_custom_objects(arguments, in_force)
     try:

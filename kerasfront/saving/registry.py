@@ -104,6 +104,21 @@ def custom_objects_in_force(custom_objects: dict | None = None) -> dict:
     return merged
 
 
+def with_plain_names(custom_objects: dict) -> dict:
+    """`custom_objects` plus each registered `"Package>Name"` object under its plain
+    `Name` too (when no other object has that name): the lookups of nested layers and
+    cells match a config's class name against these keys directly."""
+    extended = dict(custom_objects)
+    plain: dict[str, list] = {}
+    for key, value in custom_objects.items():
+        if ">" in key:
+            plain.setdefault(key.split(">", 1)[1], []).append(value)
+    for name, values in plain.items():
+        if name not in extended and len(values) == 1:
+            extended[name] = values[0]
+    return extended
+
+
 def _builtins() -> dict[str, dict]:
     """kerasfront's public classes and functions by Keras name, collected on first use
     (the modules bind the engine, so not at import)."""
