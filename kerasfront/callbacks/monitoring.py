@@ -1,0 +1,80 @@
+"""What EarlyStopping, ReduceLROnPlateau and ModelCheckpoint share: reading the monitored
+value from the epoch logs and deciding whether it improved."""
+
+from __future__ import annotations
+
+import math
+
+
+def is_maximized(monitor: str) -> bool:
+    """Keras 2's `mode="auto"`: accuracies (any name containing "acc", e.g. `val_acc`,
+    `categorical_accuracy`), AUCs and F-measures grow; everything else (losses, errors)
+    shrinks."""
+    return "acc" in monitor or monitor.endswith("auc") or monitor.startswith("fmeasure")
+
+
+def resolve_mode(owner: str, monitor: str, mode: str) -> str:
+    """`"min"` or `"max"` from `mode` ("auto" decides from the monitored name)."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', received {mode!r}.")
+    if mode == "auto":
+        return "max" if is_maximized(monitor) else "min"
+    return mode
+
+
+def worst_value(mode: str) -> float:
+    """The starting "best" value, which any finite value beats."""
+    return -math.inf if mode == "max" else math.inf
+
+
+def improves(mode: str, current: float, best: float, min_delta: float) -> bool:
+    """Whether `current` beats `best` by more than `min_delta` (a non-negative amount)."""
+    if mode == "max":
+        return current - min_delta > best
+    return current + min_delta < best
+
+
+class MonitorReader:
+    """Reads `monitor` from epoch logs, telling an absent key apart from an epoch without
+    validation.
+
+    With `validation_freq > 1` a `val_*` value is missing from the epochs that ran no
+    validation; those epochs are skipped (None), as Keras 2 does. A name that can never
+    appear (a typo, or `val_*` while the same epoch's logs hold other `val_*` values)
+    raises at once. A `val_*` name never seen by the end of training means fit had no
+    validation data: `finish()` raises then.
+    """
+
+    def __init__(self, owner: str, monitor: str):
+        self.owner = owner
+        self.monitor = monitor
+        self.start()
+
+    def start(self) -> None:
+        self.seen = False
+        self.last_keys: list[str] = []
+
+    def read(self, logs) -> float | None:
+        logs = logs or {}
+        self.last_keys = sorted(logs)
+        if self.monitor in logs:
+            self.seen = True
+            return float(logs[self.monitor])
+        validated = any(key.startswith("val_") for key in logs)
+        if self.monitor.startswith("val_") and not validated:
+            return None  # this epoch ran no validation
+        raise ValueError(self._missing_message(logs))
+
+    def finish(self) -> None:
+        if self.last_keys and not self.seen:
+            raise ValueError(
+                self._missing_message(self.last_keys)
+                + " No epoch ran validation: pass validation_data or validation_split to "
+                "fit, or monitor a training value such as 'loss'."
+            )
+
+    def _missing_message(self, logs) -> str:
+        return (
+            f"{self.owner} monitors {self.monitor!r}, which is not in the epoch logs "
+            f"(available: {sorted(logs)})."
+        )
