@@ -267,8 +267,9 @@ class Model(Trainer, Layer):
         return api.model_to_json(self, **kwargs)
 
     def to_yaml(self, **kwargs):
-        """Removed, as in Keras 2.6+: loading YAML could run arbitrary code."""
+        """Not available: Keras 2.6 dropped YAML configs, as loading YAML can run code."""
         raise RuntimeError(
-            "Method `model.to_yaml()` has been removed due to security risk of arbitrary "
-            "code execution. Please use `model.to_json()` instead."
+            f"Model '{self.name}': to_yaml() is not available; YAML configs were dropped "
+            "from Keras (2.6) because loading YAML can execute arbitrary code. Use "
+            "model.to_json() and kerasfront.models.model_from_json() instead."
         )

@@ -76,12 +76,9 @@ def _check_model(model, where: str):
 
 def _restore(model, weights_group, optimizer_group, training_config, compile, custom, where):
     if weights_group is not None:
+        in_file = set(safe_h5.read_attribute(weights_group, "layer_names", where) or [])
         missing = [
-            layer.name
-            for layer in model.layers
-            if layer.weights
-            and layer.name
-            not in (safe_h5.read_attribute(weights_group, "layer_names", where) or [])
+            layer.name for layer in model.layers if layer.weights and layer.name not in in_file
         ]
         if missing:
             raise ValueError(f"{where}: the file has no weights for layers {missing}.")

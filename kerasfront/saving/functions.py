@@ -74,8 +74,8 @@ def deserialize_function(
             "Keras's marshal format). Running it could execute arbitrary code, so it is "
             "refused in safe mode. If you trust this file, load it with safe_mode=False; "
             "better, register the function with "
-            "@kerasfront.utils.register_keras_serializable() before saving, or pass it in "
-            "custom_objects."
+            "@kerasfront.utils.register_keras_serializable() before saving, so that it is "
+            "saved by name."
         )
     return _load_bytecode(value, where, custom_objects, module)
 

@@ -13,6 +13,7 @@ leaves the model as it was.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 
@@ -222,14 +223,22 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None) -> N
 
 
 def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
-    """Loads weights saved by `save_weights`, or the `model_weights` of a whole-model
-    `.h5` file (ours or Keras 2's)."""
+    """Loads weights saved by `save_weights`, or the weights of a whole-model file
+    (`.h5`, ours or Keras 2's, or `.keras`)."""
     filepath = os.fspath(filepath)
     where = f"load_weights({filepath!r})"
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"{where}: no such file.")
     _require_built(model, "load")
-    with safe_h5.open_file(filepath, where) as handle:
+    from kerasfront.saving import keras_zip
+
+    source = filepath
+    if keras_zip.is_zip(filepath):  # a .keras file: its weights member
+        contents = keras_zip.read(filepath, where)
+        if contents["weights"] is None:
+            raise ValueError(f"{where}: the archive has no {keras_zip.WEIGHTS_MEMBER!r}.")
+        source = io.BytesIO(contents["weights"])
+    with safe_h5.open_file(source, where) as handle:
         group = handle
         if "layer_names" not in handle.attrs and "model_weights" in handle:
             group = safe_h5.child(handle, "model_weights", where)

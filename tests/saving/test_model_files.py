@@ -133,3 +133,36 @@ def test_zip_tricks_are_refused(tmp_path):
     not_zip.write_bytes(good.read_bytes()[:50])
     with pytest.raises(ValueError, match="not a readable HDF5 file|not a readable .keras"):
         keras.models.load_model(not_zip)
+
+
+@keras.utils.register_keras_serializable(package="FileTests")
+class Shift(layers.Layer):
+    def __init__(self, offset=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+
+    def call(self, inputs):
+        return inputs + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "offset": self.offset}
+
+
+def doubled_mse(y_true, y_pred):
+    return 2.0 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+def test_custom_layer_and_loss_in_a_file_and_weights_from_a_keras_file(tmp_path):
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,)), Shift(0.5)])
+    model.compile("sgd", loss=doubled_mse)
+    path = tmp_path / "custom.keras"
+    model.save(path)
+    with pytest.raises(ValueError, match="doubled_mse.*custom_objects"):
+        keras.models.load_model(path)
+    loaded = keras.models.load_model(path, custom_objects={"doubled_mse": doubled_mse})
+    assert isinstance(loaded.layers[1], Shift) and loaded.layers[1].offset == 0.5
+    x = RNG.normal(size=(2, 3)).astype("float32")
+    assert_same_outputs(model, loaded, x)
+    twin = keras.Sequential([layers.Dense(2, input_shape=(3,)), Shift(0.5)])
+    twin.load_weights(path)
+    assert_same_outputs(model, twin, x)
