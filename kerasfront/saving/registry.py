@@ -227,8 +227,9 @@ def resolve_class(name, custom_objects: dict | None, where: str, base: type | No
         raise ValueError(f"{where}: class_name must be a string, received {name!r:.80}.")
     cls = _lookup(name, custom_objects, "classes")
     if cls is None:
+        noun = "layer class" if base is not None and base.__name__ == "Layer" else "class"
         raise ValueError(
-            f"{where}: unknown class {name!r}. Only kerasfront classes and your custom objects "
+            f"{where}: unknown {noun} {name!r}. Only kerasfront classes and your custom objects "
             f"are loaded: pass custom_objects={{{name!r}: cls}}, use custom_object_scope, or "
             "register the class with @kerasfront.utils.register_keras_serializable()."
         )
