@@ -5,7 +5,6 @@ resumed. Tiny models, one compile per test."""
 
 import csv
 import http.server
-import inspect
 import json
 import os
 import socket
@@ -84,7 +83,14 @@ def test_hooks_params_keras2_batch_names_and_stop_training():
     model = compiled_model()
     history = model.fit(X, Y, batch_size=8, epochs=5, verbose=0, callbacks=[Probe()])
     assert events[0] == ("set_model", model)
-    assert events[1] == ("set_params", {"epochs": 5, "steps": 2, "verbose": 0})
+    params = events[1][1]
+    assert {key: params[key] for key in ("epochs", "steps", "verbose")} == {
+        "epochs": 5,
+        "steps": 2,
+        "verbose": 0,
+    }
+    # Keras 2's further entries, where fit gives them.
+    assert params.get("samples", 16) == 16 and params.get("batch_size", 8) == 8
     batches = [e[:2] for e in events[2:]]
     assert batches == [
         ("batch_begin", 0),
@@ -483,12 +489,6 @@ class Interrupt(callbacks.Callback):
             raise RuntimeError(f"interrupted at epoch {epoch}")
 
 
-def _trainer_resumes() -> bool:
-    from kerasfront.models.trainer import Trainer
-
-    return "resume_epoch" in inspect.getsource(Trainer.fit)
-
-
 def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
     backup_dir = str(tmp_path / "backup")
     model = compiled_model(optimizer=optimizers.Adam(0.05))
@@ -536,8 +536,6 @@ def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
     assert_weights_equal(restored["weights"], after_two_epochs)
     assert_weights_equal(restored["optimizer"], optimizer_state)
     assert not os.path.exists(backup_dir)  # deleted when training ends normally
-    if not _trainer_resumes():
-        pytest.skip("fit does not call CallbackList.resume_epoch yet: it restarts at epoch 0")
     assert epochs == [2, 3]
     resumed = model.get_weights()
     assert int(K.get_value(model.optimizer.iterations)) == 8
@@ -610,11 +608,35 @@ def test_remote_monitor_posts_the_epoch_logs():
 # ---- TensorBoard ---------------------------------------------------------------------------
 
 
-def test_crc32c_check_value():
+def test_event_records_pass_tensorboards_checksum_reader(tmp_path):
     from kerasfront.callbacks import tensorboard_events
 
     # The CRC-32C check value of the ASCII digits 1-9 (RFC 3720, appendix B.4).
     assert tensorboard_events.crc32c(b"123456789") == 0xE3069283
+    stub = pytest.importorskip("tensorboard.compat.tensorflow_stub.pywrap_tensorflow")
+    event_pb2 = pytest.importorskip("tensorboard.compat.proto.event_pb2")
+    writer = tensorboard_events.EventFileWriter(str(tmp_path))
+    writer.add_scalars({"loss": 1.5, "mae": -0.25}, step=3)
+    writer.close()
+    # TensorBoard's pure-Python reader checks both masked CRCs of every record.
+    reader = stub.PyRecordReader_New(writer.path)
+    events = []
+    with pytest.raises(Exception, match="No more events"):
+        while True:
+            reader.GetNext()
+            events.append(event_pb2.Event.FromString(reader.record()))
+    assert events[0].file_version == "brain.Event:2"
+    assert events[1].step == 3
+    assert {v.tag: v.simple_value for v in events[1].summary.value} == {"loss": 1.5, "mae": -0.25}
+
+    corrupted = bytearray(open(writer.path, "rb").read())
+    corrupted[-6] ^= 1
+    with open(writer.path, "wb") as handle:
+        handle.write(bytes(corrupted))
+    reader = stub.PyRecordReader_New(writer.path)
+    reader.GetNext()
+    with pytest.raises(Exception, match="crc32"):
+        reader.GetNext()
 
 
 def test_tensorboard_event_files_read_by_tensorboard(tmp_path):

@@ -124,7 +124,7 @@ class ModelCheckpoint(Callback):
             self._say(f"Epoch {epoch + 1}: saving model to {filepath}")
             self._write(filepath)
             return
-        current = self.reader.read(logs)
+        current = self.reader.read(logs, self.params)
         if current is None:
             return  # no validation this epoch (validation_freq > 1)
         if monitoring.improves(self.mode, current, self.best, 0.0):

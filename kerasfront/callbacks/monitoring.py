@@ -34,6 +34,12 @@ def improves(mode: str, current: float, best: float, min_delta: float) -> bool:
     return current + min_delta < best
 
 
+_NO_VALIDATION = (
+    " No epoch ran validation: pass validation_data or validation_split to fit, or monitor "
+    "a training value such as 'loss'."
+)
+
+
 class MonitorReader:
     """Reads `monitor` from epoch logs, telling an absent key apart from an epoch without
     validation.
@@ -41,8 +47,9 @@ class MonitorReader:
     With `validation_freq > 1` a `val_*` value is missing from the epochs that ran no
     validation; those epochs are skipped (None), as Keras 2 does. A name that can never
     appear (a typo, or `val_*` while the same epoch's logs hold other `val_*` values)
-    raises at once. A `val_*` name never seen by the end of training means fit had no
-    validation data: `finish()` raises then.
+    raises at once, and so does a `val_*` name when `params["do_validation"]` says fit
+    has no validation data. Where params do not say, a `val_*` name never seen by the end
+    of training means fit had none: `finish()` raises then.
     """
 
     def __init__(self, owner: str, monitor: str):
@@ -54,24 +61,26 @@ class MonitorReader:
         self.seen = False
         self.last_keys: list[str] = []
 
-    def read(self, logs) -> float | None:
+    def read(self, logs, params: dict | None = None) -> float | None:
+        """The monitored value, or None for an epoch that ran no validation. `params`
+        (the callback's) may say whether fit validates at all (`do_validation`)."""
         logs = logs or {}
         self.last_keys = sorted(logs)
         if self.monitor in logs:
             self.seen = True
             return float(logs[self.monitor])
         validated = any(key.startswith("val_") for key in logs)
-        if self.monitor.startswith("val_") and not validated:
+        never_validates = (params or {}).get("do_validation") is False
+        if self.monitor.startswith("val_") and not validated and not never_validates:
             return None  # this epoch ran no validation
-        raise ValueError(self._missing_message(logs))
+        message = self._missing_message(logs)
+        if never_validates and self.monitor.startswith("val_"):
+            message += _NO_VALIDATION
+        raise ValueError(message)
 
     def finish(self) -> None:
         if self.last_keys and not self.seen:
-            raise ValueError(
-                self._missing_message(self.last_keys)
-                + " No epoch ran validation: pass validation_data or validation_split to "
-                "fit, or monitor a training value such as 'loss'."
-            )
+            raise ValueError(self._missing_message(self.last_keys) + _NO_VALIDATION)
 
     def _missing_message(self, logs) -> str:
         return (

@@ -49,8 +49,8 @@ class RemoteMonitor(Callback):
     def on_epoch_end(self, epoch, logs=None):
         payload = {"epoch": epoch}
         for key, value in (logs or {}).items():
-            # NumPy scalars are not JSON types; Python's own numbers are.
-            payload[key] = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+            # NumPy values are not JSON types; their Python forms are.
+            payload[key] = value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
         if self.send_as_json:
             body = json.dumps(payload).encode("utf-8")
             content_type = "application/json"

@@ -61,7 +61,7 @@ class EarlyStopping(Callback):
         self.best = monitoring.worst_value(self.mode) if self.baseline is None else self.baseline
 
     def on_epoch_end(self, epoch, logs=None):
-        current = self.reader.read(logs)
+        current = self.reader.read(logs, self.params)
         if current is None:
             return
         if monitoring.improves(self.mode, current, self.best, self.min_delta):
@@ -208,7 +208,7 @@ class ReduceLROnPlateau(Callback):
         rate = _settable_rate(self, self.model.optimizer)
         if logs is not None:
             logs["lr"] = float(rate.numpy())
-        current = self.reader.read(logs)
+        current = self.reader.read(logs, self.params)
         if current is None:
             return
         if self.in_cooldown():
