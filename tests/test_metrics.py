@@ -173,6 +173,19 @@ def test_mean_sum_and_wrapper_classes_accumulate_with_weights():
     assert (rmse.name, binary.name) == ("root_mean_squared_error", "binary_accuracy")
 
 
+def test_flat_targets_meet_column_predictions_without_broadcasting():
+    """Targets (samples,) with predictions (samples, 1) compare sample by sample, never
+    as a (samples, samples) grid."""
+    labels = np.array([1, 0, 1, 1, 0], "float32")
+    p = np.array([[0.9], [0.6], [0.4], [0.8], [0.1]], "float32")
+    accuracy, auc, precision = metrics.BinaryAccuracy(), metrics.AUC(), metrics.Precision()
+    for metric in (accuracy, auc, precision):
+        metric.update_state(labels, p)
+    np.testing.assert_allclose(value(accuracy.result()), np.mean((p[:, 0] > 0.5) == labels), RTOL)
+    np.testing.assert_allclose(value(auc.result()), np_auc(labels, p[:, 0]), 1e-5, 1e-6)
+    np.testing.assert_allclose(value(precision.result()), 2 / 3, RTOL)
+
+
 # ---- Precision, Recall, confusion counts -----------------------------------------------------
 
 

@@ -35,6 +35,18 @@ def divide_no_nan(numerator, denominator):
     return ops.where(zero, ops.zeros_like(numerator), numerator / safe)
 
 
+def align_targets(y_true, y_pred):
+    """Targets of shape (samples,) for predictions of shape (samples, 1) gain the
+    trailing axis (and the reverse loses it), so that comparing them never broadcasts to
+    (samples, samples)."""
+    true_rank, pred_rank = len(ops.shape(y_true)), len(ops.shape(y_pred))
+    if pred_rank == true_rank + 1 and ops.shape(y_pred)[-1] == 1:
+        return ops.expand_dims(y_true, -1)
+    if true_rank == pred_rank + 1 and ops.shape(y_true)[-1] == 1:
+        return ops.squeeze(y_true, -1)
+    return y_true
+
+
 def broadcast_weights(sample_weight, values, owner: str):
     """`sample_weight` spread over `values`' shape: one weight per sample (or per time
     step) covers the trailing axes, as Keras 2 weights samples; a trailing axis of size 1
@@ -205,7 +217,7 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = as_tensor(y_true, self.dtype), as_tensor(y_pred, self.dtype)
-        values = self.fn(y_true, y_pred, **self.kwargs)
+        values = self.fn(align_targets(y_true, y_pred), y_pred, **self.kwargs)
         if len(ops.shape(values)) > 0:
             return Mean.update_state(self, values, sample_weight)
         # One value for the whole batch: it stands for each of the batch's samples.

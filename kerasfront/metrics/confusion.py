@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import ops
-from kerasfront.metrics.base import Metric, as_tensor, broadcast_weights, divide_no_nan
+from kerasfront.metrics.base import (
+    Metric,
+    align_targets,
+    as_tensor,
+    broadcast_weights,
+    divide_no_nan,
+)
 
 # tf.keras 2 marks the scores outside the top k with this value, below every threshold.
 NEG_INF = -1e10
@@ -58,7 +64,7 @@ def confusion_counts(
     at each threshold: four tensors of shape (thresholds,), or (thresholds, labels) with
     `multi_label` (the last axis of y_pred holds the labels then)."""
     y_pred = as_tensor(y_pred, "float32")
-    y_true = as_tensor(y_true, "float32")
+    y_true = align_targets(as_tensor(y_true, "float32"), y_pred)
     if tuple(ops.shape(y_true)) != tuple(ops.shape(y_pred)):
         raise ValueError(
             f"{owner}: y_true of shape {tuple(ops.shape(y_true))} and y_pred of shape "

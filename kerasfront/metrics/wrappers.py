@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from kerasfront import ops
 from kerasfront.metrics import functions
-from kerasfront.metrics.base import Mean, MeanMetricWrapper, as_tensor, divide_no_nan
+from kerasfront.metrics.base import (
+    Mean,
+    MeanMetricWrapper,
+    align_targets,
+    as_tensor,
+    divide_no_nan,
+)
 
 
 def _wrapper_class(class_name: str, fn, default_name: str, **defaults):
@@ -126,6 +132,7 @@ class RootMeanSquaredError(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = as_tensor(y_true, self.dtype), as_tensor(y_pred, self.dtype)
+        y_true = align_targets(y_true, y_pred)
         super().update_state(ops.square(y_pred - y_true), sample_weight)
 
     def result(self):
