@@ -85,11 +85,21 @@ def serialize(activation) -> str:
     return getattr(activation, "__name__", str(activation))
 
 
+def _custom(identifier):
+    from kerasfront.saving.registry import custom_from_identifier
+
+    return custom_from_identifier(identifier)
+
+
 def get(identifier):
-    """Resolves None (linear), a name, or a callable to an activation function."""
+    """Resolves None (linear), a name (kerasfront's, or a custom object's), or a callable
+    to an activation function."""
     if identifier is None:
         return linear
     if isinstance(identifier, str):
+        custom = _custom(identifier)  # custom objects first, as Keras 2 looks them up
+        if custom is not None:
+            return custom
         try:
             return _BY_NAME[identifier]
         except KeyError:

@@ -149,11 +149,19 @@ def serialize(constraint) -> dict | str | None:
     return getattr(constraint, "__name__", str(constraint))
 
 
+def _custom(identifier):
+    from kerasfront.saving.registry import custom_from_identifier
+
+    return custom_from_identifier(identifier)
+
+
 def get(identifier):
     """Resolves None, a name (`"max_norm"`, `"MaxNorm"`), a config dict, a Constraint or
     a callable `f(weight) -> weight` to a constraint (None stays None)."""
     if identifier is None:
         return None
+    if isinstance(identifier, (str, dict)) and (custom := _custom(identifier)) is not None:
+        return custom
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier)
         if cls is None:

@@ -263,8 +263,17 @@ def serialize(initializer) -> dict:
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
+def _custom(identifier):
+    from kerasfront.saving.registry import custom_from_identifier
+
+    return custom_from_identifier(identifier)
+
+
 def get(identifier):
-    """Resolves a name, a config dict, an Initializer or a function to an initializer."""
+    """Resolves a name, a config dict, an Initializer or a function (kerasfront's or a
+    custom object's) to an initializer."""
+    if isinstance(identifier, (str, dict)) and (custom := _custom(identifier)) is not None:
+        return custom
     if isinstance(identifier, str):
         factory = _BY_NAME.get(identifier) or _CLASSES.get(identifier)
         if factory is None:

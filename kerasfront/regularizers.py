@@ -59,11 +59,19 @@ def serialize(regularizer) -> dict | str | None:
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
 
 
+def _custom(identifier):
+    from kerasfront.saving.registry import custom_from_identifier
+
+    return custom_from_identifier(identifier)
+
+
 def get(identifier):
     """None, a Regularizer, a callable `f(weights) -> scalar`, or "l1"/"l2"/"l1_l2"."""
     if identifier is None or callable(identifier):
         return identifier
     names = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+    if isinstance(identifier, (str, dict)) and (custom := _custom(identifier)) is not None:
+        return custom
     if isinstance(identifier, str) and identifier in names:
         return names[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") == "L1L2":

@@ -25,6 +25,7 @@ class InputLayer(Layer):
         name=None,
         batch_input_shape=None,
         sparse=False,
+        ragged=False,
         **kwargs,
     ):
         if batch_input_shape is None and input_shape is None:
@@ -32,8 +33,12 @@ class InputLayer(Layer):
                 "An Input needs a shape: pass shape=(...) for one sample (e.g. shape=(784,)) "
                 "or batch_shape=(None, ...)."
             )
-        if sparse:
-            raise ValueError("sparse inputs are not supported by kerasfront; pass dense arrays.")
+        if sparse or ragged:
+            kind = "sparse" if sparse else "ragged"
+            raise ValueError(
+                f"InputLayer '{name}': {kind} inputs are not supported by kerasfront; pass "
+                "dense arrays (tf.keras configs carry ragged=False, which is accepted)."
+            )
         if batch_input_shape is None:
             if isinstance(input_shape, int):
                 input_shape = (input_shape,)

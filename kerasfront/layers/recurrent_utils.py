@@ -8,7 +8,6 @@ import inspect
 import numpy as np
 
 from kerasfront.backend.registry import ADAPTER
-from kerasfront.layers.base import Layer
 from kerasfront.layers.keras_tensor import KerasTensor
 
 
@@ -47,28 +46,12 @@ def check_cell(cell, where: str) -> None:
 
 
 def cell_from_config(cell_config: dict, where: str, custom_objects=None):
-    """Rebuilds a cell from `{"class_name": ..., "config": ...}`: a class from
-    `custom_objects`, else one of kerasfront's layers; never anything else."""
-    from kerasfront import layers as layer_module
+    """Rebuilds a cell from `{"class_name": ..., "config": ...}` through the one
+    serialization registry: kerasfront's classes, registered ones and custom objects
+    (passed here or in an open `custom_object_scope`), never anything else."""
+    from kerasfront.saving.config import deserialize_layer
 
-    if not isinstance(cell_config, dict) or "class_name" not in cell_config:
-        raise ValueError(
-            f"{where}: a cell's configuration must be a dict with 'class_name' and 'config', "
-            f"received {cell_config!r:.100}."
-        )
-    name = cell_config["class_name"]
-    cls = (custom_objects or {}).get(name)
-    if cls is None:
-        candidate = getattr(layer_module, name, None)
-        cls = candidate if isinstance(candidate, type) and issubclass(candidate, Layer) else None
-    if cls is None:
-        raise ValueError(
-            f"{where}: unknown cell class {name!r}. Pass it in custom_objects={{{name!r}: class}}."
-        )
-    config_ = dict(cell_config.get("config") or {})
-    if accepts_argument(cls.from_config, "custom_objects"):
-        return cls.from_config(config_, custom_objects=custom_objects)
-    return cls.from_config(config_)
+    return deserialize_layer(cell_config, custom_objects, where)
 
 
 def static_shape(x) -> tuple:

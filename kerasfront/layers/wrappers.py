@@ -10,34 +10,6 @@ from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.conv_utils import describe
 
 
-def layer_from_config(layer_config: dict, where: str, custom_objects=None) -> Layer:
-    """Rebuilds a layer from `{"class_name": ..., "config": ...}` (a wrapper's `layer`).
-
-    Classes are looked up in `custom_objects` first, then among kerasfront's layers,
-    never anywhere else (DESIGN rule 7).
-    """
-    from kerasfront import layers as layer_module
-
-    if not isinstance(layer_config, dict) or "class_name" not in layer_config:
-        raise ValueError(
-            f"{where}: the inner layer's configuration must be a dict with 'class_name' and "
-            f"'config', received {layer_config!r:.100}."
-        )
-    class_name = layer_config["class_name"]
-    cls = (custom_objects or {}).get(class_name)
-    if cls is None:
-        candidate = getattr(layer_module, class_name, None)
-        if isinstance(candidate, type) and issubclass(candidate, Layer):
-            cls = candidate
-    if cls is None:
-        raise ValueError(
-            f"{where}: unknown layer class {class_name!r} for the inner layer. It must be a "
-            "kerasfront layer, or be passed in custom_objects={name: class}. (Models inside "
-            "wrappers cannot be rebuilt from a configuration yet.)"
-        )
-    return cls.from_config(dict(layer_config.get("config") or {}))
-
-
 class Wrapper(Layer):
     """The base of layers that augment another layer (TimeDistributed, Bidirectional).
 
@@ -213,4 +185,4 @@ class TimeDistributed(Wrapper):
         return mask
 
 
-__all__ = ["TimeDistributed", "Wrapper", "layer_from_config"]
+__all__ = ["TimeDistributed", "Wrapper"]

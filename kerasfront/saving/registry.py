@@ -264,6 +264,24 @@ def custom_object(name, custom_objects: dict | None):
     return custom_objects_in_force(custom_objects).get(name)
 
 
+def custom_from_identifier(identifier):
+    """What a user's custom object in force (a `custom_object_scope`, or registered with
+    `register_keras_serializable`) makes of `identifier`, or None: for a name, the object
+    itself (a class is instantiated with no arguments); for a `{"class_name", "config"}`
+    dict, the class built from its config. Used by `activations.get`, `initializers.get`,
+    `regularizers.get` and `constraints.get`, so configs nested anywhere find them."""
+    if isinstance(identifier, str):
+        found = custom_object(identifier, None)
+        return found() if isinstance(found, type) else found
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = custom_object(identifier["class_name"], None)
+        if cls is None:
+            return None
+        arguments = dict(identifier.get("config") or {})
+        return cls.from_config(arguments) if hasattr(cls, "from_config") else cls(**arguments)
+    return None
+
+
 @contextlib.contextmanager
 def scope_for_loading(custom_objects: dict | None) -> Iterator[dict]:
     """Opens a custom-object scope with `custom_objects` (so that nested `from_config`
@@ -275,6 +293,7 @@ def scope_for_loading(custom_objects: dict | None) -> Iterator[dict]:
 __all__ = [
     "CustomObjectScope",
     "class_name_of",
+    "custom_from_identifier",
     "custom_object",
     "custom_object_scope",
     "custom_objects_in_force",

@@ -141,6 +141,26 @@ def test_custom_objects_by_registration_scope_and_argument():
     assert isinstance(clone.layers[0], Unregistered)
 
 
+class HalfNormal(keras.initializers.Initializer):
+    """A custom initializer class, found by name inside nested configs."""
+
+    def __call__(self, shape, dtype=None):
+        return np.abs(RNG.normal(size=shape)).astype(dtype or "float32") * 0.5
+
+
+def test_custom_objects_inside_nested_configs():
+    # A cell inside an RNN inside Bidirectional: its activation and initializer are found
+    # through the scope, however deep their config sits.
+    objects = {"cube": cube, "HalfNormal": HalfNormal}
+    cell = layers.SimpleRNNCell(3, activation=cube, kernel_initializer=HalfNormal())
+    with custom_object_scope(objects):  # Bidirectional rebuilds its backward copy by config
+        model = keras.Sequential([layers.Bidirectional(layers.RNN(cell), input_shape=(4, 2))])
+    x = RNG.normal(size=(2, 4, 2)).astype("float32")
+    with custom_object_scope(objects):
+        assert_same_outputs(model, _rebuild(model), x)
+    assert_same_outputs(model, _rebuild(model, custom_objects=objects), x)
+
+
 @pytest.mark.parametrize(
     "layer_document",
     [
