@@ -245,6 +245,7 @@ class Trainer(GeneratorMethods):
         for epoch in range(first_epoch, epochs):
             compiled.reset()
             callback_list.call("on_epoch_begin", epoch, None)
+            index = -1
             with contextlib.closing(train.batches(epoch)) as batches:
                 for index, batch in enumerate(batches):
                     callback_list.call("on_train_batch_begin", index, None)
@@ -253,6 +254,8 @@ class Trainer(GeneratorMethods):
                         callback_list.call("on_train_batch_end", index, LazyLogs(compiled.results))
                     if self.stop_training:
                         break
+            if index < 0:  # a generator that ran out: no epoch to report (Keras 2 stops)
+                break
             train.on_epoch_end()
             logs = compiled.results()
             if validation is not None and (epoch + 1) in validation_epochs:

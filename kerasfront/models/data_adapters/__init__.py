@@ -22,7 +22,18 @@ from kerasfront.models.data_adapters.sequence_adapter import SequenceAdapter
 from kerasfront.models.data_adapters.tf_dataset_adapter import TFDatasetAdapter
 from kerasfront.models.data_adapters.torch_adapter import TorchDataAdapter
 
-__all__ = ["BatchFormat", "DataAdapter", "get_adapter", "get_validation_adapter"]
+__all__ = [
+    "ArrayAdapter",
+    "BatchFormat",
+    "DataAdapter",
+    "GeneratorAdapter",
+    "PandasAdapter",
+    "SequenceAdapter",
+    "TFDatasetAdapter",
+    "TorchDataAdapter",
+    "get_adapter",
+    "get_validation_adapter",
+]
 
 
 def _batch_source(x):

@@ -12,7 +12,7 @@ from kerasfront.models.data_adapters.array_adapter import ArrayAdapter
 
 def _is_pandas(data) -> bool:
     return any(
-        cls.__module__.startswith("pandas.") and cls.__name__ in ("DataFrame", "Series")
+        cls.__module__.split(".")[0] == "pandas" and cls.__name__ in ("DataFrame", "Series")
         for cls in type(data).__mro__
     )
 
@@ -34,7 +34,12 @@ def _to_numpy(data):
         return {key: _to_numpy(value) for key, value in data.items()}
     if isinstance(data, (list, tuple)):
         return type(data)(_to_numpy(value) for value in data)
-    return data.to_numpy() if _is_pandas(data) else data
+    if not _is_pandas(data):
+        return data
+    array = data.to_numpy()
+    # pandas may hand out a read-only view of its storage; engines that wrap NumPy memory
+    # (torch.from_numpy) warn about those, so a copy is made then.
+    return array if array.flags.writeable else array.copy()
 
 
 class PandasAdapter(ArrayAdapter):
