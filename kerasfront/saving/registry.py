@@ -138,7 +138,9 @@ def _builtins() -> dict[str, dict]:
     from kerasfront.models import Model, Sequential
     from kerasfront.optimizers import schedules
 
-    classes: dict[str, type] = {}
+    # A name may be a class in several modules (MeanSquaredError is a loss and a metric):
+    # every candidate is kept, and a lookup takes the first of the kind it asks for.
+    classes: dict[str, list[type]] = {}
     for module in (
         layers,
         initializers,
@@ -152,9 +154,11 @@ def _builtins() -> dict[str, dict]:
         for attribute in dir(module):
             value = getattr(module, attribute)
             if inspect.isclass(value) and not attribute.startswith("_"):
-                classes.setdefault(attribute, value)
+                candidates = classes.setdefault(attribute, [])
+                if value not in candidates:
+                    candidates.append(value)
     # A functional model is "Model" in Keras 2.2 files and "Functional" in tf.keras 2.4+.
-    classes.update({"Model": Model, "Functional": Model, "Sequential": Sequential})
+    classes.update({"Model": [Model], "Functional": [Model], "Sequential": [Sequential]})
     functions: dict[str, Callable] = {}
     for module in (activations, losses, metrics):
         for attribute in dir(module):
@@ -171,8 +175,12 @@ def _builtins() -> dict[str, dict]:
     return _BUILTINS
 
 
-def builtin_class(name: str):
-    return _builtins()["classes"].get(name)
+def builtin_class(name: str, base: type | None = None):
+    """kerasfront's class of that name (the one that subclasses `base`, when given)."""
+    for candidate in _builtins()["classes"].get(name, ()):
+        if base is None or issubclass(candidate, base):
+            return candidate
+    return None
 
 
 def registered_name(obj) -> str | None:
@@ -187,7 +195,7 @@ def registered_name(obj) -> str | None:
     builtins = _builtins()
     if inspect.isclass(obj):
         name = obj.__name__
-        return name if builtins["classes"].get(name) is obj else None
+        return name if obj in builtins["classes"].get(name, ()) else None
     for name, value in builtins["functions"].items():
         if value is obj:
             return name
@@ -209,11 +217,11 @@ def class_name_of(obj) -> str:
     return cls.__name__
 
 
-def _lookup(name: str, custom_objects: dict | None, kind: str):
+def _lookup(name: str, custom_objects: dict | None, kind: str, base: type | None = None):
     custom = custom_objects_in_force(custom_objects)
     if name in custom:
         return custom[name]
-    builtin = _builtins()[kind].get(name)
+    builtin = builtin_class(name, base) if kind == "classes" else _builtins()[kind].get(name)
     if builtin is not None:
         return builtin
     # A registered "Package>Name" found by its plain name, when that is unambiguous.
@@ -225,7 +233,7 @@ def resolve_class(name, custom_objects: dict | None, where: str, base: type | No
     """The class a config names, from custom objects or kerasfront; else a clear error."""
     if not isinstance(name, str):
         raise ValueError(f"{where}: class_name must be a string, received {name!r:.80}.")
-    cls = _lookup(name, custom_objects, "classes")
+    cls = _lookup(name, custom_objects, "classes", base)
     if cls is None:
         noun = "layer class" if base is not None and base.__name__ == "Layer" else "class"
         raise ValueError(

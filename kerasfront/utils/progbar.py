@@ -5,11 +5,18 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
+
 # Redraw at most this often: reading metrics means waiting for the device.
 REDRAW_INTERVAL = 0.05
 
 
-def _format_value(value: float) -> str:
+def _format_value(value) -> str:
+    values = np.asarray(value, dtype="float64").ravel()
+    if values.size != 1:
+        # A metric with several results (Precision at several thresholds): each one.
+        return "[" + " ".join(_format_value(v) for v in values) + "]"
+    value = float(values[0])
     return f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.4e}"
 
 

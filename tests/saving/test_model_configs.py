@@ -245,3 +245,15 @@ def test_subclassed_model_config_says_what_to_do():
 
     with pytest.raises(NotImplementedError, match="save_weights"):
         Net().get_config()
+
+
+def test_a_name_shared_by_a_loss_and_a_metric_resolves_by_kind():
+    from kerasfront import losses, metrics
+    from kerasfront.saving import registry
+
+    assert registry.builtin_class("MeanSquaredError", base=metrics.Metric) is (
+        metrics.MeanSquaredError
+    )
+    assert registry.builtin_class("MeanSquaredError", base=losses.Loss) is losses.MeanSquaredError
+    assert registry.registered_name(metrics.MeanSquaredError) == "MeanSquaredError"
+    assert registry.registered_name(losses.MeanSquaredError) == "MeanSquaredError"
