@@ -525,3 +525,35 @@ def test_torch_dataloader_and_dataset_match_arrays():
         assert_same_weights(from_arrays, from_torch)
     inputs_only = DataLoader(TensorDataset(torch.from_numpy(X)), batch_size=BATCH)
     np.testing.assert_allclose(model.predict(inputs_only), model.predict(X), rtol=1e-6)
+
+
+def test_errors_inside_a_generator_reach_the_caller():
+    def failing():
+        yield X[:BATCH], Y[:BATCH]
+        raise RuntimeError("the generator broke")
+
+    model = make_model()
+    with pytest.raises(RuntimeError, match="the generator broke"):
+        model.fit(failing(), steps_per_epoch=3, verbose=0)
+
+
+def test_hdf5_matrices_are_read_batch_by_batch(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    from kerasfront.utils import HDF5Matrix
+
+    path = tmp_path / "data.h5"
+    with h5py.File(path, "w") as file:
+        file["x"], file["y"] = X, Y
+    x, y = HDF5Matrix(path, "x"), HDF5Matrix(path, "y")
+    model = make_model()
+    adapter = data_adapters.get_adapter(model, x, y, purpose="fit", batch_size=BATCH)
+    assert adapter.x_arrays[0] is x  # not read into memory up front
+    from_arrays, from_hdf5 = fit_both(
+        model,
+        lambda m: m.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0),
+        lambda m: m.fit(X, Y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0),
+    )
+    assert_same_weights(from_arrays, from_hdf5)
+    np.testing.assert_allclose(model.predict(x, batch_size=5), model.predict(X), rtol=1e-6)
+    history = model.fit(x, y, batch_size=BATCH, shuffle="batch", verbose=0)
+    assert np.isfinite(history.history["loss"][0])
