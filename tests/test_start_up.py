@@ -95,6 +95,26 @@ def test_tensorflow_start_up_prints_nothing():
     assert result.stderr == ""
 
 
+@tensorflow_only
+def test_tensorflow_child_processes_start_quietly_too():
+    # TensorFlow's import sets TF_CPP_MIN_LOG_LEVEL in the environment, which children
+    # would inherit as if the user had set it.
+    code = (
+        "import os, subprocess, sys\n"
+        "import kerasfront.layers\n"
+        "child = subprocess.run([sys.executable, '-c', 'import kerasfront.layers'],"
+        " capture_output=True, text=True, env=dict(os.environ))\n"
+        "print(repr(child.stderr))\n"
+    )
+    result = _run(
+        code,
+        {"KERAS_BACKEND": "tensorflow"},
+        drop=("TF_CPP_MIN_LOG_LEVEL", "TF_CPP_MAX_VLOG_LEVEL", "TF_CPP_VMODULE"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "''"
+
+
 def _quiet_start_module():
     # Loaded from its file: importing the tensorflow adapter package would start TensorFlow.
     path = REPOSITORY / "backends" / "tensorflow" / "quiet_start.py"

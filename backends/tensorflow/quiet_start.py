@@ -30,6 +30,7 @@ START_UP_NOISE = re.compile(
     r"|computation placer already registered"
     r"|TensorFlow binary is optimized to use available CPU instructions"
     r"|rebuild TensorFlow with the appropriate compiler flags"
+    r"|To enable the following instructions: .* in other operations"
 )
 
 
@@ -59,6 +60,10 @@ def start_up_logs_filtered():
         try:
             yield
         finally:
+            # TensorFlow's import writes TF_CPP_MIN_LOG_LEVEL into the environment; left
+            # there, every child process would count as a user asking for the logs.
+            for name in USER_LOG_VARIABLES:
+                os.environ.pop(name, None)
             sys.stderr.flush()
             os.dup2(saved_fd, 2)
             os.close(saved_fd)

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from kerasfront import ops
+from kerasfront import config, ops
 from kerasfront.backend.scope import in_stateless_scope
 from kerasfront.backend.variables import Variable, unique_name, unwrap
 
@@ -80,12 +80,12 @@ class Metric:
 
     Args:
         name: the metric's name (History key); defaults to the class name in snake case.
-        dtype: the dtype of the state, float32 by default.
+        dtype: the dtype of the state, `floatx()` by default.
     """
 
     def __init__(self, name=None, dtype=None):
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.dtype = str(dtype or "float32")
+        self.dtype = str(dtype or config.floatx())
         self._variables: list[Variable] = []
         self.built = True
 
