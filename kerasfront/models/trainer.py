@@ -220,10 +220,16 @@ class Trainer(GeneratorMethods):
                   callbacks):  # fmt: skip
         if self._train_step is None:
             self._train_step = step_builders.make_train_step(self, self._jit_compile)
+        # Keras 2's order: the progress bar, the user's callbacks, then History, so that
+        # what the user's callbacks add to the logs (the `lr` of ReduceLROnPlateau) is
+        # recorded. A ProgbarLogger of the user's replaces the built-in one.
         history = callbacks_module.History()
-        callback_list = [history] + list(callbacks or [])
-        if verbose:
-            callback_list.append(callbacks_module.ProgbarLogger(verbose))
+        user_callbacks = list(callbacks or [])
+        wants_bar = verbose and not any(
+            isinstance(c, callbacks_module.ProgbarLogger) for c in user_callbacks
+        )
+        bar = [callbacks_module.ProgbarLogger(verbose)] if wants_bar else []
+        callback_list = bar + user_callbacks + [history]
         names = self.metrics_names
         params = {
             "epochs": epochs,
@@ -239,8 +245,7 @@ class Trainer(GeneratorMethods):
         train_step = self._train_step
         self.stop_training = False
         callback_list.call("on_train_begin", None)
-        resume_epoch = getattr(callback_list, "resume_epoch", None)  # BackupAndRestore
-        first_epoch = resume_epoch(initial_epoch) if resume_epoch else initial_epoch
+        first_epoch = callback_list.resume_epoch(initial_epoch)  # BackupAndRestore
         wants_batch_logs = callback_list.wants("on_train_batch_end")
         for epoch in range(first_epoch, epochs):
             compiled.reset()

@@ -626,8 +626,18 @@ def test_learning_rate_scheduler_with_current_rate():
     model = mlp()
     model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
     halve = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
-    model.fit(x, y, epochs=3, callbacks=[halve], verbose=0)
+    history = model.fit(x, y, epochs=3, callbacks=[halve], verbose=0)
     np.testing.assert_allclose(K.get_value(model.optimizer.lr), 0.1 / 8, rtol=1e-6)
+    # History comes after the user's callbacks, so the rate they log is recorded.
+    np.testing.assert_allclose(history.history["lr"], [0.05, 0.025, 0.0125], rtol=1e-6)
+
+
+def test_a_users_progbar_logger_replaces_the_built_in_one(capsys):
+    x, y = regression()
+    model = mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=1, verbose=1, callbacks=[callbacks.ProgbarLogger(count_mode="steps")])
+    assert capsys.readouterr().out.count("Epoch 1/1") == 1
 
 
 def test_learning_rate_scheduler_refuses_an_optimizer_with_a_schedule():
