@@ -185,14 +185,24 @@ class Model(Trainer, Layer):
     def output(self):
         return self.outputs[0] if len(self.outputs) == 1 else self.outputs
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
-        """Prints the layers, their output shapes and parameter counts as Keras does."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False):
+        """Prints Keras 2's table: each layer with its type, output shape, parameter count
+        and, for a graph that is not a plain chain, the layer calls it is connected to;
+        then the total, trainable and non-trainable parameter counts.
+
+        Args:
+            line_length: the width of the table (default 65, or 98 with "Connected to").
+            positions: where each column ends, as characters or as fractions of
+                `line_length`.
+            print_fn: called with each line instead of `print`.
+            expand_nested: also list the layers of nested models under their row.
+        """
         if not self.built:
             raise ValueError(
                 f"Model '{self.name}' has not been built yet: give the first layer an "
                 "input_shape, or call the model on data (e.g. fit) before summary()."
             )
-        print_summary(self, line_length, positions, print_fn)
+        print_summary(self, line_length, positions, print_fn, expand_nested=expand_nested)
 
     # ---- saving --------------------------------------------------------------------------
     def compile(self, *args, **kwargs):
