@@ -1,6 +1,8 @@
 """Utilities: one-hot encoding, batch sequences, downloads, HDF5 slices, progress bars,
-and the custom objects that loading resolves (`register_keras_serializable`)."""
+the custom objects that loading resolves (`register_keras_serializable`), and drawing
+or printing a model (`plot_model`, `model_to_dot`, `print_summary`)."""
 
+from kerasfront.models.summary import print_summary
 from kerasfront.saving.registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -13,6 +15,7 @@ from kerasfront.utils.np_utils import normalize, to_categorical
 from kerasfront.utils.progbar import Progbar
 from kerasfront.utils.random_seed import set_random_seed
 from kerasfront.utils.sequence import Sequence
+from kerasfront.utils.vis_utils import model_to_dot, plot_model
 
 __all__ = [
     "CustomObjectScope",
@@ -22,7 +25,10 @@ __all__ = [
     "custom_object_scope",
     "get_custom_objects",
     "get_file",
+    "model_to_dot",
     "normalize",
+    "plot_model",
+    "print_summary",
     "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
