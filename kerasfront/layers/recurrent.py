@@ -54,6 +54,9 @@ class RNN(Layer):
         unroll: write the loop out step by step (faster for short sequences, more memory).
         zero_output_for_mask: masked steps output zeros instead of repeating the previous
             output (Keras 3's option; default False, Keras 2's behaviour).
+        time_major: tf.keras 2's flag for (time, batch, features) inputs. Only False, its
+            default (which tf.keras writes in every saved config), is accepted: inputs are
+            batch-major.
 
     Call arguments: `inputs`, `mask` (batch, time) (False skips a step: states and output
     carry over), `training`, `initial_state` (a tensor or list, one per state),
@@ -69,9 +72,19 @@ class RNN(Layer):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
+        time_major=False,
         **kwargs,
     ):
         num_constants = kwargs.pop("num_constants", None)
+        if time_major is not False:
+            # Refused rather than transposed: a time-major model's inputs and outputs,
+            # and every layer it feeds, would need to agree on the layout.
+            raise ValueError(
+                f"{type(self).__name__} '{kwargs.get('name')}': time_major={time_major!r} is "
+                "not supported; kerasfront's recurrent layers take (batch, time, features) "
+                "inputs. Use time_major=False and give the data as (batch, time, "
+                "features), e.g. np.swapaxes(x, 0, 1)."
+            )
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         super().__init__(**legacy_input_arguments(kwargs))

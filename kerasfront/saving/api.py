@@ -74,7 +74,9 @@ def _check_model(model, where: str):
     return model
 
 
-def _restore(model, weights_group, optimizer_group, training_config, compile, custom, where):
+def _restore(
+    model, weights_group, optimizer_group, training_config, compile, custom, where, strict=True
+):
     if weights_group is not None:
         in_file = set(safe_h5.read_attribute(weights_group, "layer_names", where) or [])
         missing = [
@@ -88,7 +90,7 @@ def _restore(model, weights_group, optimizer_group, training_config, compile, cu
     compile_config.compile_from_config(model, training_config, custom)
     if optimizer_group is not None:
         arrays = weights_h5.read_optimizer_weights(optimizer_group, where)
-        model.optimizer.set_weights(arrays)
+        compile_config.restore_optimizer_state(model, arrays, training_config, where, strict)
     return model
 
 
@@ -104,6 +106,7 @@ def _load_h5(filepath: str, compile: bool, custom: dict, where: str):
             compile,
             custom,
             where,
+            strict=not parts["written_by_keras"],
         )
 
 

@@ -16,6 +16,15 @@ from kerasfront.saving import registry
 # Keras 2 files can name a built-in by its module path ("keras.losses.mse"); only the
 # last part is used, and only as a name to look up.
 _MODULE_PREFIXES = ("keras.losses.", "keras.metrics.", "tf.keras.losses.", "tf.keras.metrics.")
+# tf-keras 2.13+ writes a function as {"module": ..., "class_name": "function", "config":
+# its name}; the name is all that is used (the module is never imported).
+_FUNCTION_CLASS_NAME = "function"
+# tf.keras 2.11+ registers its built-in optimizers as "Custom>Adam" in some files.
+_CUSTOM_PREFIX = "Custom>"
+# The optimizers of tf.keras 2.11+ ("is_legacy_optimizer": False) save their state as
+# iterations, then per model variable its two slots side by side (m1, v1, m2, v2...);
+# kerasfront, Keras 2.2.4 and tf.keras's legacy optimizers save slot after slot.
+_PAIRED_SLOTS = ("adam", "adamax", "adadelta")
 
 
 def _serialize_value(value):
@@ -77,6 +86,13 @@ def _deserialize_value(value, custom_objects: dict, kind: str):
             if value.startswith(prefix):
                 return value[len(prefix) :]
         return value
+    if isinstance(value, dict) and value.get("class_name") == _FUNCTION_CLASS_NAME:
+        name = value.get("config")
+        if not isinstance(name, str):
+            raise ValueError(
+                f"training_config: a saved {kind} function has no name: {value!r:.80}."
+            )
+        return _deserialize_value(name, custom_objects, kind)
     if isinstance(value, dict) and "class_name" in value:
         name = value["class_name"]
         module, base = (losses, losses.Loss) if kind == "loss" else (metrics, metrics.Metric)
@@ -101,7 +117,9 @@ def compile_from_config(model, training_config: dict, custom_objects: dict) -> N
 
     if not isinstance(training_config, dict):
         raise ValueError(f"training_config must be a dict, received {training_config!r:.80}.")
-    optimizer_config = training_config.get("optimizer_config")
+    optimizer_config = _builtin_optimizer_name(
+        training_config.get("optimizer_config"), custom_objects
+    )
     optimizer = (
         optimizers.deserialize(optimizer_config, custom_objects=custom_objects)
         if optimizer_config is not None
@@ -128,4 +146,60 @@ def compile_from_config(model, training_config: dict, custom_objects: dict) -> N
         ) from error
 
 
-__all__ = ["compile_arguments", "compile_from_config"]
+def _builtin_optimizer_name(optimizer_config, custom_objects: dict):
+    """The config with tf.keras's "Custom>Adam" read as "Adam" (unless the user registered
+    that name), so that a built-in optimizer is found."""
+    if not isinstance(optimizer_config, dict):
+        return optimizer_config
+    name = optimizer_config.get("class_name")
+    if (
+        isinstance(name, str)
+        and name.startswith(_CUSTOM_PREFIX)
+        and registry.custom_object(name, custom_objects) is None
+    ):
+        return {**optimizer_config, "class_name": name[len(_CUSTOM_PREFIX) :]}
+    return optimizer_config
+
+
+def _slot_after_slot(arrays: list, training_config: dict, variable_count: int) -> list:
+    """The saved state in slot-after-slot order (see `_PAIRED_SLOTS`)."""
+    optimizer_config = training_config.get("optimizer_config") or {}
+    arguments = optimizer_config.get("config") or {}
+    name = str(optimizer_config.get("class_name", "")).split(">")[-1].lower()
+    paired = 2 * variable_count
+    if arguments.get("is_legacy_optimizer") is not False or name not in _PAIRED_SLOTS:
+        return arrays
+    if len(arrays) < 1 + paired:
+        return arrays
+    pairs = arrays[1 : 1 + paired]
+    return [arrays[0], *pairs[0::2], *pairs[1::2], *arrays[1 + paired :]]
+
+
+def restore_optimizer_state(model, arrays: list, training_config: dict, where: str, strict=True):
+    """Gives the compiled model's optimizer the saved state and builds it for the model's
+    trainable weights now, so that a state that does not fit is found at load time.
+
+    With `strict=False` (a file written by Keras) a state that does not fit is dropped with
+    a warning and training starts from a fresh optimizer, as Keras 2 does; kerasfront's
+    own files must fit exactly (`fit` after loading continues the same training).
+    """
+    import warnings
+
+    optimizer = model.optimizer
+    trainable = model.trainable_weights
+    arrays = _slot_after_slot(list(arrays), training_config, len(trainable))
+    try:
+        optimizer.set_weights(arrays)
+        optimizer.build(trainable)
+    except ValueError as error:
+        if strict:
+            raise ValueError(f"{where}: the saved optimizer state does not fit: {error}") from None
+        optimizer.build(trainable)  # fresh slots (a failed set_weights assigns nothing)
+        warnings.warn(
+            f"{where}: the saved optimizer state was not loaded ({error}); the model is "
+            "compiled with a freshly initialized optimizer.",
+            stacklevel=3,
+        )
+
+
+__all__ = ["compile_arguments", "compile_from_config", "restore_optimizer_state"]

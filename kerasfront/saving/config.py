@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 
 from kerasfront import tree
-from kerasfront.saving import registry
+from kerasfront.saving import keras2_compat, registry
 
 # Config keys whose values name activations, initializers, regularizers or constraints:
 # where a custom object's name is swapped for the object before the layer is made.
@@ -71,6 +71,7 @@ def deserialize_layer(layer_config, custom_objects: dict | None = None, where: s
         raise ValueError(f"{here}: 'config' must be a dict, received {arguments!r:.80}.")
     in_force = registry.with_plain_names(registry.custom_objects_in_force(custom_objects))
     if isinstance(arguments, dict):
+        arguments = keras2_compat.layer_arguments(arguments, in_force, here)
         arguments = _with_custom_objects(arguments, in_force)
     try:
         if "custom_objects" in inspect.signature(cls.from_config).parameters:

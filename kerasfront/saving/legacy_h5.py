@@ -72,8 +72,9 @@ def _json_attribute(handle, name: str, where: str):
 
 
 def read(handle, where: str) -> dict:
-    """The parts of an open whole-model HDF5 file: model_config, training_config, and
-    the groups of the weights and optimizer weights (None where absent)."""
+    """The parts of an open whole-model HDF5 file: model_config, training_config, the
+    groups of the weights and optimizer weights (None where absent), and whether Keras
+    (not kerasfront) wrote it."""
     model_config = _json_attribute(handle, "model_config", where)
     if model_config is None:
         raise ValueError(
@@ -81,7 +82,9 @@ def read(handle, where: str) -> dict:
             "(a weights-only file?). Build the model in code and use model.load_weights()."
         )
     weights_group, optimizer_group = weight_groups(handle, where)
+    version = safe_h5.read_attribute(handle, "keras_version", where)
     return {
+        "written_by_keras": not str(version or "").startswith("kerasfront"),
         "model_config": model_config,
         "training_config": _json_attribute(handle, "training_config", where),
         "weights": weights_group,
