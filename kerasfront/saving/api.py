@@ -153,7 +153,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not isinstance(safe_mode, bool):
         raise TypeError(f"{where}: safe_mode must be True or False, received {safe_mode!r}.")
     with registry.scope_for_loading(custom_objects) as custom, functions.safe_mode_scope(safe_mode):
-        if keras_zip.is_zip(filepath):
+        # By content first (a zip named .h5 is still a zip), then by name: a damaged
+        # .keras file is reported as a broken zip, not as a broken HDF5 file.
+        if keras_zip.is_zip(filepath) or filepath.endswith(".keras"):
             return _load_keras(filepath, compile, custom, where)
         return _load_h5(filepath, compile, custom, where)
 
