@@ -218,3 +218,28 @@ def test_garbage_bytes_are_refused_or_harmless(saved_files, name):
         path.write_bytes(bytes(damaged))
         outcomes.add(_load_or_refuse(path, spec, checksummed=name != "keras2.h5"))
     assert "refused" in outcomes
+
+
+@pytest.mark.parametrize("flavor", keras2_files.FLAVORS)
+def test_saved_losses_loss_weights_and_metrics_are_restored(flavor, tmp_path):
+    """The two-output file's per-output losses, loss weights and metrics (names in
+    2.2.4, MeanMetricWrapper configs in tf.keras) evaluate as Keras 2 computes them."""
+    spec = _spec("two_in_two_out", flavor)
+    path = tmp_path / "two.h5"
+    keras2_files.write(path, spec)
+    model = models.load_model(path)
+    rng = np.random.default_rng(3)
+    binary = rng.integers(0, 2, (4, 1)).astype("float32")
+    classes = np.eye(2, dtype="float32")[rng.integers(0, 2, 4)]
+    results = model.evaluate(spec.inputs, [binary, classes], verbose=0, return_dict=True)
+    p1, p2 = (np.clip(p, 1e-7, 1 - 1e-7) for p in spec.predict(spec.inputs))
+    bce = np.mean(-(binary * np.log(p1) + (1 - binary) * np.log(1 - p1)))
+    cce = np.mean(-np.sum(classes * np.log(p2), axis=-1))
+    np.testing.assert_allclose(results["loss"], bce + 0.5 * cce, rtol=1e-5)
+    np.testing.assert_allclose(results["out_binary_loss"], bce, rtol=1e-5)
+    accuracy = np.mean((spec.predict(spec.inputs)[0] > 0.5) == binary)
+    np.testing.assert_allclose(results["out_binary_accuracy"], accuracy, rtol=1e-6)
+    class_accuracy = np.mean(np.argmax(p2, -1) == np.argmax(classes, -1))
+    np.testing.assert_allclose(results["out_classes_accuracy"], class_accuracy, rtol=1e-6)
+    if flavor == keras2_files.OLD:  # "keras.metrics.categorical_crossentropy"
+        np.testing.assert_allclose(results["out_classes_categorical_crossentropy"], cce, rtol=1e-5)
