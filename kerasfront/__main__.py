@@ -1,8 +1,9 @@
 """The `kerasfront` command (also `python -m kerasfront`).
 
 `info` reports the active backend, why it was chosen, its devices and the installed
-engines. Parsing the command line imports no engine, so `--help` answers at once; `info`
-imports only the active engine, whose devices it lists.
+engines; `conformance` checks that the engines compute the same numbers for a model.
+Parsing the command line imports no engine, so `--help` answers at once; `info` imports
+only the active engine, whose devices it lists.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import sys
+
+# Engine-free: the subcommand starts one process per engine.
+from kerasfront.conformance import command as conformance_command
 
 ENGINE_DISTRIBUTIONS = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
 
@@ -64,7 +68,10 @@ def main(argv=None) -> int:
     commands.add_parser(
         "info", help="the active backend, why it was chosen, its devices, the installed engines"
     )
-    parser.parse_args(argv)
+    conformance_command.add_parser(commands)
+    arguments = parser.parse_args(argv)
+    if arguments.command == "conformance":
+        return conformance_command.run(arguments)
     return info()
 
 
