@@ -195,3 +195,53 @@ def test_the_engine_that_differs_from_all_others_is_named():
     assert pair.culprit() == "tensorflow and jax disagree"
     assert report.default_tolerance("float32") == 1e-5
     assert report.default_tolerance("float64") < 1e-5
+
+
+def synthetic_results(shift: float) -> dict:
+    """What three workers would report for one case with two layers, where torch's
+    second layer is off by `shift`; NumPy has no gradients."""
+    base = np.linspace(-1.0, 1.0, 6, dtype="float32").reshape(2, 3)
+    results = {}
+    for engine in ("tensorflow", "torch", "numpy"):
+        second = base * 2 + (shift if engine == "torch" else 0.0)
+        arrays = {"case0/output0": base, "case0/output1": second.astype("float32")}
+        gradients = None
+        if engine != "numpy":
+            gradients = ["dense/kernel"]
+            arrays["case0/gradient0"] = base
+        manifest = {
+            "engine": engine,
+            "cases": [
+                {"name": "toy", "outputs": ["a (Dense)", "b (Dense)"], "gradients": gradients}
+            ],
+        }
+        results[engine] = (manifest, arrays)
+    return results
+
+
+def test_report_names_the_first_layer_and_engine_past_the_tolerance():
+    comparison = report.compare(synthetic_results(shift=1e-3))
+    assert not comparison.agree
+    [(section, row)] = comparison.failures
+    assert (section.kind, row.label) == ("layer output", "b (Dense)")
+    text = report.format_report(comparison)
+    assert "tf/torch" in text and "torch/numpy" in text and "tf/numpy" in text
+    assert "toy: output of layer 'b (Dense)': torch differs from tensorflow, numpy" in text
+    assert text.endswith(
+        "First difference in toy: layer 'b (Dense)' (torch differs from tensorflow, numpy)."
+    )
+    # The gradient table compares the two training engines only.
+    gradient_section = [s for s in comparison.sections if s.kind == "gradient"][0]
+    assert gradient_section.engines == ["tensorflow", "torch"]
+    # A looser tolerance (relative difference 1e-3 / 2) lets the same numbers pass.
+    assert report.compare(synthetic_results(shift=1e-3), tolerance=1e-3).agree
+    assert report.compare(synthetic_results(shift=0.0)).agree
+
+
+def test_report_says_when_an_engine_lacks_a_quantity():
+    results = synthetic_results(shift=0.0)
+    manifest, arrays = results["torch"]
+    manifest["cases"][0]["outputs"] = ["a (Dense)"]
+    comparison = report.compare(results)
+    assert not comparison.agree
+    assert comparison.problems == ["toy: layer output 'b (Dense)' is missing on torch"]
