@@ -141,3 +141,42 @@ def test_tensorflow_log_variables_turn_the_filter_off():
     quiet_start = _quiet_start_module()
     assert quiet_start.user_wants_engine_logs({"TF_CPP_MIN_LOG_LEVEL": "0"})
     assert not quiet_start.user_wants_engine_logs({"PATH": "/usr/bin"})
+
+
+PUBLIC_SUBMODULES = (
+    "activations applications backend callbacks constraints datasets engine initializers "
+    "layers losses metrics models ops optimizers preprocessing regularizers saving utils "
+    "wrappers"
+).split()
+
+
+@pytest.mark.skipif(
+    K.backend() != "jax", reason="one process per submodule: runs once, in the jax run"
+)
+def test_every_submodule_can_be_imported_first():
+    # With the package loading lazily, any submodule may be the first import of a
+    # program; each must bind the engine and work without another imported before it.
+    code = (
+        "import importlib, sys\n"
+        "importlib.import_module('kerasfront.' + sys.argv[1])\n"
+        "import numpy as np\n"
+        "import kerasfront.layers as L\n"
+        "print(L.Dense(2)(np.ones((1, 3), 'float32')).shape)\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code, name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in PUBLIC_SUBMODULES
+    }
+    failures = {}
+    for name, process in processes.items():
+        out, err = process.communicate(timeout=300)
+        if process.returncode != 0 or "(1, 2)" not in out:
+            failures[name] = err[-500:]
+    assert not failures, failures

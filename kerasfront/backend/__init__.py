@@ -34,7 +34,9 @@ def _unary(name: str):
     """The op on one tensor, taking `Variable`s (custom Keras code passes weights, e.g.
     `K.sum(K.square(layer.kernel))` in a regularizer), NumPy arrays and numbers."""
 
-    op = getattr(_ops, name)
+    # The adapter, not kerasfront.ops: importing kerasfront.ops first brings this module
+    # in while ops is still half-initialised.
+    op = getattr(_adapter, name)
 
     def run(x):
         return op(as_tensor(x))
@@ -47,7 +49,7 @@ def _binary(name: str):
     """The op on two operands; a Python number stays a number, so it takes the other
     operand's dtype (`K.maximum(x, 0)`)."""
 
-    op = getattr(_ops, name)
+    op = getattr(_adapter, name)
 
     def run(x, y):
         return op(as_operand(x), as_operand(y))
@@ -59,7 +61,7 @@ def _binary(name: str):
 def _reduction(name: str):
     """A Keras 2 reduction: `(x, axis=None, keepdims=False)`, `axis` an int or a list."""
 
-    op = getattr(_ops, name)
+    op = getattr(_adapter, name)
 
     def run(x, axis=None, keepdims=False):
         return op(as_tensor(x), axis=as_axis(axis), keepdims=keepdims)
@@ -74,7 +76,7 @@ for _name in "equal greater less maximum minimum".split():
     globals()[_name] = _binary(_name)
 for _name in "max min prod sum".split():
     globals()[_name] = _reduction(_name)
-convert_to_numpy = _ops.convert_to_numpy
+convert_to_numpy = _adapter.convert_to_numpy
 
 
 def cast(x, dtype):
