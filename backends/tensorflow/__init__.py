@@ -156,10 +156,29 @@ def compile_function(pure_fn, variables, jit_compile=None):
 
 def _compiled(function, jit_compile):
     """`function` as a tf.function (with XLA when jit_compile is True), or as it is for
-    EAGER (`run_eagerly=True`)."""
+    EAGER (`run_eagerly=True`).
+
+    Traced without AutoGraph first: converting every function the step calls (all of
+    kerasfront's layers and ops) makes tracing many times slower, and our code branches
+    only on Python values. A user's layer that branches on a tensor (`if K.sum(x) > 0:`)
+    fails that trace with OperatorNotAllowedInGraphError; the step is then traced again
+    with AutoGraph, which turns such branches into graph conditionals, as tf.keras does.
+    """
     if jit_compile == EAGER:
         return function
-    return tf.function(function, jit_compile=bool(jit_compile))
+    plain = tf.function(function, jit_compile=bool(jit_compile), autograph=False)
+    chosen = [plain]
+
+    def run(*args):
+        try:
+            return chosen[0](*args)
+        except tf.errors.OperatorNotAllowedInGraphError:
+            if chosen[0] is not plain:
+                raise
+            chosen[0] = tf.function(function, jit_compile=bool(jit_compile), autograph=True)
+            return chosen[0](*args)
+
+    return run
 
 
 def set_matmul_precision(value: str) -> None:

@@ -68,3 +68,32 @@ def test_jit_compile_gives_the_same_losses():
         history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, shuffle=False)
         histories.append(history.history["loss"])
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
+
+
+class DoublesPositiveBatches(keras.Model):
+    """Branches on a tensor's value in Python: traced by TensorFlow only with AutoGraph."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1, kernel_initializer="ones", use_bias=False)
+
+    def call(self, inputs):
+        outputs = self.dense(inputs)
+        if K.sum(outputs) > 0:
+            return outputs * 2.0
+        return outputs
+
+
+@pytest.mark.skipif(
+    K.backend() != "tensorflow",
+    reason="TensorFlow's steps trace without AutoGraph first and fall back to it",
+)
+def test_a_python_branch_on_a_tensor_trains_on_tensorflow():
+    model = DoublesPositiveBatches()
+    model.compile(optimizers.SGD(0.0), "mse")
+    x = np.array([[1.0, 2.0], [-3.0, -4.0]], "float32")
+    y = np.zeros((2, 1), "float32")
+    # Each sample is its own batch: the positive one is doubled, the negative one not.
+    losses = [model.evaluate(x[i : i + 1], y[i : i + 1], verbose=0) for i in range(2)]
+    np.testing.assert_allclose(losses, [36.0, 49.0], rtol=1e-6)
+    model.fit(x, y, batch_size=1, epochs=1, verbose=0)
