@@ -31,7 +31,6 @@ ESTIMATORS = [
 
 SUBSET = {
     "check_estimators_dtypes",
-    "check_fit_score_takes_y",
     "check_estimators_fit_returns_self",
     "check_estimators_unfitted",
     "check_n_features_in_after_fitting",
@@ -40,7 +39,6 @@ SUBSET = {
     "check_classifiers_train",
     "check_regressors_train",
     "check_transformer_general",
-    "check_supervised_y_2d",
 }
 
 
