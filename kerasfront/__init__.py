@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "constraints",
@@ -29,7 +30,9 @@ _SUBMODULES = (
     "optimizers",
     "preprocessing",
     "regularizers",
+    "saving",
     "utils",
+    "wrappers",
 )
 # Names re-exported from a submodule: name -> the submodule that defines it.
 _SHORTCUTS = {"Input": "layers", "Model": "models", "Sequential": "models"}

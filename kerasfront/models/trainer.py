@@ -52,6 +52,7 @@ class Trainer(GeneratorMethods):
 
     def __init__(self):
         self.optimizer = None
+        self.loss = None
         self.compiled = False
         self._jit_compile = None  # predict works before (and without) compile
         self.stop_training = False
@@ -109,6 +110,7 @@ class Trainer(GeneratorMethods):
                 "f(y_true, y_pred)."
             )
         self.optimizer = optimizers.get(optimizer)
+        self.loss = loss  # Keras 2's attribute: what compile was given
         output_names = self._output_names_for_compile()
         self._compiled_loss = CompiledLoss(loss, loss_weights, output_names, sample_weight_mode)
         self._compiled_metrics = CompiledMetrics(

@@ -134,9 +134,6 @@ def loss_name(model) -> str | None:
     """The snake_case name of a single-output model's loss (`'categorical_crossentropy'`
     for the string, the function or a `CategoricalCrossentropy()` object), else None."""
     loss = getattr(model, "loss", None)
-    if loss is None:
-        # Our Trainer keeps what compile was given here (Keras 2 had `model.loss`).
-        loss = getattr(model, "_compile_arguments", {}).get("loss")
     if isinstance(loss, str):
         return loss
     if inspect.isfunction(loss) or inspect.isbuiltin(loss):

@@ -6,6 +6,8 @@ the outputs' shapes), to keep their runs short. The checks that cannot hold for 
 neural network are listed, with the reasons, in `kerasfront.wrappers.estimator_checks`.
 """
 
+import re
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from wrapper_models import keras2_classifier, keras2_regressor, keras3_classifier, keras3_regressor
@@ -52,7 +54,13 @@ def _parameters():
     names, values = mark.args
     if K.backend() != "torch":
         values = [v for v in values if _check_name(_unwrap(v)[1]) in SUBSET]
-    return names, values, mark.kwargs
+    options = dict(mark.kwargs)
+    if callable(options.get("ids")):
+        # The ids name each estimator by its repr, which holds the build function's memory
+        # address; without it they are the same in every process (pytest-xdist workers).
+        make_id = options["ids"]
+        options["ids"] = lambda value: re.sub(r"\s*at\s*0x[0-9a-f]+", "", str(make_id(value)))
+    return names, values, options
 
 
 def _unwrap(value):
