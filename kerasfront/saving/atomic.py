@@ -1,16 +1,25 @@
 """Crash-safe file writes: write a temporary file next to the target, flush and fsync it,
-then rename it over the target.
+rename it over the target, then fsync the directory.
 
 A rename within one directory is atomic on POSIX and Windows (`os.replace`), so a reader
 sees either the previous file or the complete new one, never a half-written file, even
 when the process is killed mid-save. The temporary file lives in the target's directory
-because a rename across file systems is a copy, which is not atomic.
+because a rename across file systems is a copy, which is not atomic. The fsync of the
+file before the rename keeps a power loss from leaving a renamed but empty file; the
+fsync of the directory makes the rename itself durable.
+
+A process killed mid-save cannot remove its temporary file. Its name carries the host
+and process id of the writer (`.model.h5.<host>-<pid>.<random>.tmp`), so the next save
+to the same target removes the temporaries of writers on this host that have died, and
+never those of a save still running in another process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -51,12 +60,57 @@ def _fsync_directory(directory: str) -> None:
         os.close(handle)
 
 
+def _host() -> str:
+    # Only characters that cannot be confused with the name's separators.
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
+def temporary_prefix(filepath: str) -> str:
+    """The start of the name of every temporary file written for `filepath`."""
+    return f".{os.path.basename(filepath)}."
+
+
+def _writer_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's process), or cannot tell: keep the file
+    return True
+
+
+def remove_stale_temporaries(filepath: str | os.PathLike) -> list[str]:
+    """Removes the temporary files of earlier saves to `filepath` whose writer, a
+    process on this host, no longer exists (killed mid-save). Returns their paths."""
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    pattern = re.compile(
+        re.escape(temporary_prefix(filepath)) + re.escape(_host()) + r"-(\d+)\.[^/]*\.tmp\Z"
+    )
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = pattern.match(name)
+        if match is None or _writer_is_alive(int(match.group(1))):
+            continue
+        path = os.path.join(directory, name)
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(filepath: str | os.PathLike) -> Iterator[str]:
     """Yields a temporary path to write; on success it replaces `filepath` atomically.
 
-    If the body raises (or the process dies), `filepath` is left as it was and the
-    temporary file is removed (when the process survives to do so).
+    If the body raises, `filepath` is left as it was and the temporary file is removed;
+    if the process dies, `filepath` is left as it was too, and the next save to it
+    removes the temporary file.
 
     Example:
         >>> with atomic_path("model.h5") as temporary:
@@ -65,14 +119,15 @@ def atomic_path(filepath: str | os.PathLike) -> Iterator[str]:
     filepath = os.fspath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
+    remove_stale_temporaries(filepath)
     handle, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(filepath)}.", suffix=".tmp", dir=directory
+        prefix=f"{temporary_prefix(filepath)}{_host()}-{os.getpid()}.", suffix=".tmp", dir=directory
     )
     os.close(handle)
     try:
         yield temporary
+        # fsync works on any descriptor of the file: the writer's own is closed by now.
         with open(temporary, "rb+") as written:
-            written.flush()
             os.fsync(written.fileno())
         os.replace(temporary, filepath)
     except BaseException:
@@ -88,4 +143,10 @@ def write_bytes_atomically(filepath: str | os.PathLike, data: bytes) -> None:
         handle.write(data)
 
 
-__all__ = ["atomic_path", "may_write", "write_bytes_atomically"]
+__all__ = [
+    "atomic_path",
+    "may_write",
+    "remove_stale_temporaries",
+    "temporary_prefix",
+    "write_bytes_atomically",
+]

@@ -23,8 +23,17 @@ SMALL_DATASET_BYTES = 1 << 20
 CHECKSUM_ATTRIBUTE = "kerasfront_crc32"
 
 
+# What h5py raises when the file's structure is damaged (HDF5's own checksums of its
+# metadata fail, an object header is garbage): reported as a corrupt file.
+H5_READ_ERRORS = (OSError, KeyError, RuntimeError, TypeError, ValueError)
+
+
 class UnsafeFileError(ValueError):
     """A file part that loading refuses (a link out of the file, a virtual dataset...)."""
+
+
+class ChecksumError(ValueError):
+    """A weight array whose bytes differ from the checksum written with them."""
 
 
 def import_h5py() -> Any:
@@ -62,8 +71,11 @@ def child(group, path: str, where: str, scope: str | None = None):
     scope = scope or group.name
     node = group
     for part in [p for p in path.split("/") if p]:
-        link = node.get(part, getlink=True)
         here = f"{where}: '{node.name.rstrip('/')}/{part}'"
+        try:
+            link = node.get(part, getlink=True)
+        except H5_READ_ERRORS as error:
+            raise ValueError(f"{here} cannot be read (corrupt file): {error}") from None
         if link is None:
             raise ValueError(f"{here} does not exist in the file.")
         if isinstance(link, h5py.ExternalLink):
@@ -76,7 +88,7 @@ def child(group, path: str, where: str, scope: str | None = None):
             continue
         try:
             node = node[part]
-        except (KeyError, OSError) as error:
+        except H5_READ_ERRORS as error:
             raise ValueError(f"{here} cannot be read (corrupt file?): {error}") from None
     return node
 
@@ -128,23 +140,40 @@ def check_dataset(dataset, where: str) -> None:
 
 def read_array(dataset, where: str) -> np.ndarray:
     """The dataset's values after `check_dataset`, its checksum verified when present."""
-    check_dataset(dataset, where)
+    try:
+        check_dataset(dataset, where)
+    except UnsafeFileError:
+        raise
+    except H5_READ_ERRORS as error:
+        raise ValueError(
+            f"{where}: dataset '{dataset.name}' cannot be read (corrupt file): {error}"
+        ) from None
     try:
         value = np.asarray(dataset[()])
     except (OSError, ValueError, RuntimeError) as error:
         raise ValueError(
             f"{where}: dataset '{dataset.name}' cannot be read (truncated or corrupt file): {error}"
         ) from None
-    expected = dataset.attrs.get(CHECKSUM_ATTRIBUTE)
-    if expected is not None and int(expected) != checksum(value):
+    try:
+        expected = dataset.attrs.get(CHECKSUM_ATTRIBUTE)
+    except H5_READ_ERRORS as error:
         raise ValueError(
-            f"{where}: dataset '{dataset.name}' fails its checksum: the file is corrupt "
-            "(a changed byte); it was not loaded."
-        )
+            f"{where}: the checksum of dataset '{dataset.name}' cannot be read (corrupt "
+            f"file): {error}"
+        ) from None
+    if expected is not None:
+        computed = checksum(value)
+        if int(expected) != computed:
+            raise ChecksumError(
+                f"{where}: dataset '{dataset.name}' fails its checksum (CRC32 stored "
+                f"{int(expected):#010x}, computed {computed:#010x}): the file is corrupt (a "
+                "changed byte); no weight was loaded from it."
+            )
     return value
 
 
 def checksum(array: np.ndarray) -> int:
+    """CRC32 of the array's bytes in C order (what `write_array` stores)."""
     return zlib.crc32(np.ascontiguousarray(array).tobytes()) & 0xFFFFFFFF
 
 
@@ -178,7 +207,7 @@ def read_attribute(group, name: str, where: str, default=None):
                 joined.extend(_decode(group.attrs[f"{name}{index}"]))
                 index += 1
             return joined
-    except (OSError, TypeError, ValueError) as error:
+    except H5_READ_ERRORS as error:
         raise ValueError(f"{where}: attribute {name!r} cannot be read: {error}") from None
     return default
 
@@ -195,6 +224,8 @@ def write_string_list(group, name: str, values: list[str]) -> None:
 
 
 __all__ = [
+    "ChecksumError",
+    "H5_READ_ERRORS",
     "UnsafeFileError",
     "check_dataset",
     "child",

@@ -7,8 +7,9 @@ weight is the dataset at that name inside the layer's group, so the path reads
 `dense_1/dense_1/kernel:0`. Optimizer state goes in `optimizer_weights`, with its own
 `weight_names`.
 
-Loading checks every shape against the layer before assigning anything, so a mismatch
-leaves the model as it was.
+Every array is written with its CRC32 (`safe_h5.CHECKSUM_ATTRIBUTE`); loading checks
+every shape against the layer and every checksum before assigning anything, so a
+mismatch or a changed byte leaves the model as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from kerasfront.saving import safe_h5
 from kerasfront.saving.atomic import atomic_path, may_write
 
 KERAS_VERSION_ATTRIBUTE = f"kerasfront-{__version__}"
+# The HDF5 1.8 format checksums the file's own structures (superblock, object headers,
+# B-trees), so a changed byte there is detected too, not only in the weight arrays.
+LIBVER = ("v108", "latest")
 
 
 def _backend_name() -> str:
@@ -50,8 +54,11 @@ def weight_names(weights) -> list[str]:
 def write_layer_weights(group, layers) -> None:
     """Writes `layers`' weights into `group` in Keras 2's layout."""
     safe_h5.write_string_list(group, "layer_names", [layer.name for layer in layers])
-    group.attrs["backend"] = _backend_name().encode("utf8")
-    group.attrs["keras_version"] = KERAS_VERSION_ATTRIBUTE.encode("utf8")
+    # Fixed-length strings (np.bytes_), as Keras 2 reads them too: a variable-length
+    # string lives in HDF5's global heap, which has no checksum, and a changed byte
+    # there can make the HDF5 library loop while reading it.
+    group.attrs["backend"] = np.bytes_(_backend_name().encode("utf8"))
+    group.attrs["keras_version"] = np.bytes_(KERAS_VERSION_ATTRIBUTE.encode("utf8"))
     for layer in layers:
         layer_group = group.create_group(layer.name)
         weights = layer.weights
@@ -147,13 +154,35 @@ def load_layer_weights(group, layers, where: str, by_name=False, skip_mismatch=F
             if problem is not None:
                 raise ValueError(problem)
             plan.append((layer, pairs))
+    # Every array is read (and its checksum verified) before the first assignment, so a
+    # corrupt file leaves the model as it was.
     values = [
-        [safe_h5.read_array(dataset, f"{where}: layer '{layer.name}'") for _, dataset in pairs]
+        [
+            safe_h5.read_array(dataset, _weight_where(where, layer.name, name))
+            for name, dataset in pairs
+        ]
         for layer, pairs in plan
     ]
     for (layer, _), arrays in zip(plan, values):
         for weight, array in zip(layer.weights, arrays):
             weight.assign(_same_dtype(array, weight, layer))
+
+
+def _weight_where(where: str, layer_name: str, weight_name: str) -> str:
+    return f"{where}: layer '{layer_name}', weight {weight_name!r}"
+
+
+def verify_checksums(weights_group, optimizer_group, where: str) -> None:
+    """Reads every weight array under the two groups (either may be None) and verifies
+    its checksum, raising an error that names the layer and the weight of the first
+    that fails. Used to say where a file is damaged when a check of the whole file
+    (the zip's CRC) has failed."""
+    if weights_group is not None:
+        for layer_name in safe_h5.read_attribute(weights_group, "layer_names", where) or []:
+            for name, dataset in _layer_datasets(weights_group, layer_name, where):
+                safe_h5.read_array(dataset, _weight_where(where, layer_name, name))
+    if optimizer_group is not None:
+        read_optimizer_weights(optimizer_group, where)
 
 
 def _same_dtype(array: np.ndarray, weight, layer) -> np.ndarray:
@@ -193,7 +222,7 @@ def read_optimizer_weights(group, where: str) -> list[np.ndarray]:
         dataset = safe_h5.child(group, name, where)
         if not isinstance(dataset, h5py.Dataset):
             raise ValueError(f"{where}: '{dataset.name}' is a group, expected a dataset.")
-        arrays.append(safe_h5.read_array(dataset, where))
+        arrays.append(safe_h5.read_array(dataset, f"{where}: optimizer weight {name!r}"))
     return arrays
 
 
@@ -218,7 +247,7 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None) -> N
     if not may_write(filepath, overwrite):
         return
     h5py = safe_h5.import_h5py()
-    with atomic_path(filepath) as temporary, h5py.File(temporary, "w") as handle:
+    with atomic_path(filepath) as temporary, h5py.File(temporary, "w", libver=LIBVER) as handle:
         write_layer_weights(handle, model.layers)
 
 
@@ -239,9 +268,13 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
             raise ValueError(f"{where}: the archive has no {keras_zip.WEIGHTS_MEMBER!r}.")
         source = io.BytesIO(contents["weights"])
     with safe_h5.open_file(source, where) as handle:
-        group = handle
-        if "layer_names" not in handle.attrs and "model_weights" in handle:
-            group = safe_h5.child(handle, "model_weights", where)
+        try:
+            whole_model = "layer_names" not in handle.attrs and "model_weights" in handle
+        except safe_h5.H5_READ_ERRORS as error:
+            raise ValueError(
+                f"{where}: the file's root cannot be read (corrupt file): {error}"
+            ) from None
+        group = safe_h5.child(handle, "model_weights", where) if whole_model else handle
         load_layer_weights(group, model.layers, where, by_name, skip_mismatch)
 
 
@@ -250,6 +283,7 @@ __all__ = [
     "load_weights",
     "read_optimizer_weights",
     "save_weights",
+    "verify_checksums",
     "weight_names",
     "write_layer_weights",
     "write_optimizer_weights",
