@@ -13,6 +13,10 @@ class ModelCheckpoint(Callback):
     """Saves the model (`model.save`) or its weights (`model.save_weights`) after epochs or
     every few batches.
 
+    Each save goes through `model.save`/`save_weights`, which write a temporary file,
+    fsync it and rename it over the target: a process killed mid-save leaves the
+    previous checkpoint whole (tests/saving/test_crash_safety.py kills one to check).
+
     Args:
         filepath: where to save. It may hold format fields filled from `epoch` (counted
             from 1), `batch` (from 1, when saving every few batches) and the logs, e.g.
