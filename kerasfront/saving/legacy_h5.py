@@ -9,6 +9,9 @@ Root attributes: `keras_version`, `backend`, `model_config` (the JSON of
 from __future__ import annotations
 
 import json
+import zlib
+
+import numpy as np
 
 from kerasfront.saving import safe_h5, weights_h5
 from kerasfront.saving.atomic import atomic_path
@@ -35,14 +38,25 @@ def to_json_string(value, where: str) -> str:
 
 def write_model(handle, model, model_config: dict, training_config, include_optimizer) -> None:
     """Writes everything into an open h5py File (or group)."""
-    handle.attrs["keras_version"] = weights_h5.KERAS_VERSION_ATTRIBUTE.encode("utf8")
-    handle.attrs["backend"] = weights_h5._backend_name().encode("utf8")
-    handle.attrs["model_config"] = to_json_string(model_config, "model.save").encode("utf8")
+    # Fixed-length strings (np.bytes_), which Keras 2 reads too: HDF5 does not checksum
+    # where variable-length strings live, and one changed byte there can make it loop.
+    handle.attrs["keras_version"] = np.bytes_(weights_h5.KERAS_VERSION_ATTRIBUTE.encode("utf8"))
+    handle.attrs["backend"] = np.bytes_(weights_h5._backend_name().encode("utf8"))
+    _write_json_attribute(handle, "model_config", model_config)
     if training_config is not None:
-        handle.attrs["training_config"] = to_json_string(training_config, "model.save").encode(
-            "utf8"
-        )
+        _write_json_attribute(handle, "training_config", training_config)
     write_weights(handle, model, include_optimizer and training_config is not None)
+
+
+def _write_json_attribute(handle, name: str, value) -> None:
+    """The JSON of `value` as a fixed-length string, with its CRC32 beside it, so that a
+    changed byte is reported instead of silently changing a setting (0.1 -> 0.0)."""
+    data = to_json_string(value, "model.save").encode("utf8")
+    handle.attrs[name] = np.bytes_(data)
+    handle.attrs[name + _CHECKSUM_SUFFIX] = np.uint32(zlib.crc32(data) & 0xFFFFFFFF)
+
+
+_CHECKSUM_SUFFIX = "_" + safe_h5.CHECKSUM_ATTRIBUTE
 
 
 def write_weights(handle, model, include_optimizer: bool) -> None:
@@ -65,6 +79,14 @@ def _json_attribute(handle, name: str, where: str):
     text = safe_h5.read_attribute(handle, name, where)
     if text is None:
         return None
+    expected = safe_h5.read_attribute(handle, name + _CHECKSUM_SUFFIX, where)
+    if expected is not None:  # written by kerasfront (Keras's own files carry none)
+        computed = zlib.crc32(str(text).encode("utf8")) & 0xFFFFFFFF
+        if int(expected) != computed:
+            raise safe_h5.ChecksumError(
+                f"{where}: the {name!r} attribute fails its checksum (CRC32 stored "
+                f"{int(expected):#010x}, computed {computed:#010x}): the file is corrupt."
+            )
     try:
         return json.loads(text)
     except (TypeError, ValueError) as error:
@@ -94,6 +116,17 @@ def read(handle, where: str) -> dict:
 
 def weight_groups(handle, where: str):
     """The `model_weights` and `optimizer_weights` groups (None where absent)."""
+    try:
+        return _weight_groups(handle, where)
+    except safe_h5.UnsafeFileError:
+        raise
+    except safe_h5.H5_READ_ERRORS as error:
+        raise ValueError(
+            f"{where}: the weight groups cannot be read (truncated or corrupt file): {error}"
+        ) from None
+
+
+def _weight_groups(handle, where: str):
     if "model_weights" in handle:
         weights_group = safe_h5.child(handle, "model_weights", where)
     elif "layer_names" in handle.attrs:  # the oldest Keras files kept weights at the root

@@ -171,12 +171,12 @@ def test_flipped_byte_in_a_backup_is_refused_at_restore(model, tmp_path):
     weights_unchanged(model, before)
 
 
-@pytest.mark.parametrize("kind", ["keras", "weights.h5"])
+@pytest.mark.parametrize("kind", ["keras", "h5", "weights.h5"])
 def test_truncated_files_give_a_clear_error(model, tmp_path, kind):
     path = tmp_path / f"model.{kind}"
-    model.save(path) if kind == "keras" else model.save_weights(path)
+    model.save(path) if kind != "weights.h5" else model.save_weights(path)
     pristine = path.read_bytes()
-    load = keras.models.load_model if kind == "keras" else model.load_weights
+    load = keras.models.load_model if kind != "weights.h5" else model.load_weights
     size = len(pristine)
     for cut in sorted({0, 1, 4, 64, 512, size // 4, size // 2, 3 * size // 4, size - 22, size - 1}):
         path.write_bytes(pristine[:cut])
@@ -184,13 +184,13 @@ def test_truncated_files_give_a_clear_error(model, tmp_path, kind):
             load(path)
 
 
-@pytest.mark.parametrize("kind", ["keras", "weights.h5"])
+@pytest.mark.parametrize("kind", ["keras", "h5", "weights.h5"])
 def test_any_flipped_byte_is_refused_or_harmless(model, tmp_path, kind):
     """Flips bytes across the whole file (structure, attributes, data, zip headers): each
     load raises a ValueError or gives exactly the saved weights (a byte HDF5 never reads,
     such as padding or free space); never another error, a crash, a hang or other weights."""
     path = tmp_path / f"model.{kind}"
-    model.save(path) if kind == "keras" else model.save_weights(path)
+    model.save(path) if kind != "weights.h5" else model.save_weights(path)
     pristine = path.read_bytes()
     expected = model.get_weights()
     refused = 0
@@ -199,7 +199,7 @@ def test_any_flipped_byte_is_refused_or_harmless(model, tmp_path, kind):
         flip_byte(path, offset)
         with no_hang():
             try:
-                if kind == "keras":
+                if kind != "weights.h5":
                     loaded = keras.models.load_model(path, compile=False).get_weights()
                 else:
                     model.load_weights(path)
