@@ -114,6 +114,11 @@ class Layer(NodeAccessors):
         if isinstance(value, Variable) and attributes is not None:
             attributes[name] = value
             self.__dict__.pop(name, None)
+            # A variable made with K.variable in build (`self.scale = K.variable(...)`) is
+            # one of the layer's weights, as tf.keras 2 tracks it: trained, constrained,
+            # saved.
+            if not any(value is weight for weight in self._own_weights):
+                self._own_weights.append(value)
             return
         if isinstance(value, SeedGenerator) and "_seed_generators" in self.__dict__:
             self._seed_generators.append(value)

@@ -22,7 +22,11 @@ def test_fit_with_a_multi_threshold_metric_prints_it(capsys):
     if K.backend() == "numpy":
         return
     model = keras.Sequential([layers.Dense(1, activation="sigmoid", input_dim=3)])
-    model.compile("sgd", "binary_crossentropy", metrics=[metrics.Precision(thresholds=[0.3, 0.6])])
+    model.compile(
+        "sgd",
+        "binary_crossentropy",
+        metrics=[metrics.Precision(thresholds=[0.3, 0.6], name="precision")],
+    )
     x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
     y = (x[:, :1] > 0).astype("float32")
     model.fit(x, y, epochs=1, verbose=1)
