@@ -10,7 +10,6 @@ layer adds this: a model (itself a layer) around it passes the error on unchange
 from __future__ import annotations
 
 from kerasfront import tree
-from kerasfront.backend.registry import ADAPTER
 
 # Set on an error once a layer has named itself in it.
 _MARK = "_kerasfront_layer"
@@ -26,10 +25,9 @@ def input_shapes(inputs):
         try:
             return tuple(None if d is None else int(d) for d in shape)
         except TypeError:  # symbolic dimensions while an engine traces
-            return tuple(shape) if not callable(shape) else ADAPTER.shape(x)
+            return tuple(shape)
 
-    shapes = tree.map_structure(shape_of, inputs)
-    return shapes
+    return tree.map_structure(shape_of, inputs)
 
 
 def reraise_with_layer(layer, inputs, error: Exception, action: str = "failed on"):
