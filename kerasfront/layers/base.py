@@ -13,13 +13,14 @@ import re
 
 import numpy as np
 
-from kerasfront import config, initializers, regularizers, tree
+from kerasfront import config, regularizers, tree
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
 from kerasfront.layers.call_errors import reraise_with_layer
 from kerasfront.layers.input_spec import InputSpec, check_input_spec
 from kerasfront.layers.keras_tensor import KerasTensor, Node, carried_masks, one_mask_per_output
+from kerasfront.layers.layer_weights import LayerWeights
 from kerasfront.layers.node_accessors import NodeAccessors
 from kerasfront.layers.unseeded_draws import (
     CALLING_LAYERS,
@@ -57,7 +58,7 @@ def is_single_shape(shape) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-class Layer(NodeAccessors):
+class Layer(NodeAccessors, LayerWeights):
     """The base of every layer. Subclasses write `build(input_shape)` and `call(inputs)`.
 
     Args:
@@ -312,113 +313,6 @@ class Layer(NodeAccessors):
         )
         self._maybe_build(input_shape)
         return tree.map_structure(lambda spec: spec.shape, self.compute_output_spec(inputs))
-
-    # ---- weights -------------------------------------------------------------------------
-    def add_weight(
-        self,
-        name=None,
-        shape=None,
-        dtype=None,
-        initializer=None,
-        regularizer=None,
-        trainable=True,
-        constraint=None,
-    ) -> Variable:
-        """Creates a weight of this layer, initialised now, and returns it."""
-        shape = tuple(int(d) for d in (shape or ()))
-        dtype = dtype or self.dtype
-        if initializer is None:
-            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
-        value = initializers.get(initializer)(shape, dtype=dtype)
-        value = ADAPTER.convert_to_numpy(value) if not isinstance(value, np.ndarray) else value
-        if tuple(np.shape(value)) != shape:
-            raise ValueError(
-                f"Layer '{self.name}': the initializer of weight {name!r} returned shape "
-                f"{np.shape(value)}, expected {shape}."
-            )
-        variable = Variable(
-            value, trainable=trainable, name=f"{self.name}/{name or 'weight'}", dtype=dtype
-        )
-        variable.constraint = constraint
-        self._own_weights.append(variable)
-        regularizer = regularizers.get(regularizer)
-        if regularizer is not None:
-            self._weight_regularizers.append((variable, regularizer))
-        return variable
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool):
-        self._trainable = bool(value)
-
-    def _all_weights(self):
-        """Every weight of this layer and its sublayers, each once, in creation order."""
-        return tree.unique_objects(
-            self._own_weights + [w for layer in self._sublayers for w in layer.weights]
-        )
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        own = [w for w in self._own_weights if w.trainable]
-        nested = [w for layer in self._sublayers for w in layer.trainable_weights]
-        return tree.unique_objects(own + nested)
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        trainable = {id(w) for w in self.trainable_weights}
-        return [w for w in self._all_weights() if id(w) not in trainable]
-
-    @property
-    def weights(self) -> list[Variable]:
-        return self.trainable_weights + self.non_trainable_weights
-
-    variables = weights
-
-    @property
-    def forward_state_variables(self) -> list[Variable]:
-        """State that calling the layer itself updates, which is not a weight: the seed
-        states of random layers (Dropout) and the states of stateful recurrent layers.
-        Every compiled step (fit, evaluate, predict) carries and updates it."""
-        own = [generator.state for generator in self._seed_generators]
-        return tree.unique_objects(
-            own + [v for layer in self._sublayers for v in layer.forward_state_variables]
-        )
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [weight.numpy() for weight in self.weights]
-
-    def set_weights(self, weights) -> None:
-        """Sets the weights from NumPy arrays, in the order of `get_weights()`."""
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(
-                f"Layer '{self.name}' expects {len(own)} weight arrays "
-                f"{[w.shape for w in own]}, received {len(weights)}."
-            )
-        for variable, value in zip(own, weights):
-            value = np.asarray(value)
-            if value.shape != variable.shape:
-                raise ValueError(
-                    f"Layer '{self.name}': weight {variable.name!r} has shape {variable.shape}, "
-                    f"received an array of shape {value.shape}."
-                )
-            variable.assign(value.astype(variable.dtype))
-
-    def count_params(self) -> int:
-        if not self.built:
-            raise ValueError(
-                f"Layer '{self.name}' is not built yet, so its weights do not exist. Call it "
-                "on data or give the model an input shape first."
-            )
-        return int(sum(np.prod(w.shape) for w in self.weights))
 
     # ---- losses -------------------------------------------------------------------------
     def add_loss(self, loss) -> None:
