@@ -5,6 +5,10 @@ Each step maps the model's variables to the values it was given (a stateless sco
 runs the ordinary stateful code (layer calls, `optimizer.apply`, `metric.update_state`)
 and returns the values that code assigned. The same step therefore serves `jax.jit`,
 `tf.function` and eager PyTorch.
+
+Under a distribution (`kerasfront.distribution`) the model's plan compiles the steps and
+runs them per replica; the train step asks it to combine the replicas' gradients,
+forward state and metric accumulators, so each replica applies the same update.
 """
 
 from __future__ import annotations
@@ -36,8 +40,19 @@ def _batch_size(x) -> int:
     return ADAPTER.shape(tree.flatten(x)[0])[0]
 
 
+def _plan(model):
+    """The distribution plan the model was compiled under, or None (one device)."""
+    strategy = getattr(model, "_distribution", None)
+    return None if strategy is None else strategy.plan
+
+
+def _compiler(plan):
+    return ADAPTER.compile_state_step if plan is None else plan.compile_state_step
+
+
 def make_train_step(model, jit_compile):
     """A compiled `run(x, y, sample_weights)` that updates the model's state."""
+    plan = _plan(model)
     trainable = model.trainable_weights
     compiled = model._compiled_metrics
     model.optimizer.build(trainable)
@@ -56,6 +71,17 @@ def make_train_step(model, jit_compile):
     ]
     state = trainable + others
     count = len(trainable)
+    # Under a distribution: what each replica's forward pass changed (float state such as
+    # BatchNorm statistics) is averaged, metric accumulators add up; optimizer state
+    # follows from the shared gradients and integer state (seeds) is the same everywhere.
+    metric_ids = {id(v) for v in compiled.variables}
+    optimizer_ids = {id(v) for v in model.optimizer.variables}
+    averaged = [
+        i
+        for i, v in enumerate(others)
+        if id(v) not in metric_ids | optimizer_ids and v.dtype.startswith(("float", "bfloat"))
+    ]
+    summed = [count + i for i, v in enumerate(others) if id(v) in metric_ids]
 
     def loss_fn(trainable_values, other_values, x, y, sample_weights):
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
@@ -71,22 +97,46 @@ def make_train_step(model, jit_compile):
         (total, (outputs, per_output, other_values)), grads = gradient_fn(
             trainable_values, other_values, x, y, sample_weights
         )
+        if plan is not None:
+            grads = plan.reduce_gradients(grads, _batch_size(x))
+            other_values = _replaced(
+                other_values,
+                averaged,
+                plan.average_state([other_values[i] for i in averaged], _batch_size(x)),
+            )
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
             model.optimizer.apply(grads, trainable)
             compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in state]
+        if plan is not None:
+            old_values = [*trainable_values, *other_values]
+            new_values = _replaced(
+                new_values,
+                summed,
+                plan.sum_deltas([old_values[i] for i in summed], [new_values[i] for i in summed]),
+            )
         return new_values, ()
 
-    return ADAPTER.compile_state_step(step, [], state, jit_compile)
+    return _compiler(plan)(step, [], state, jit_compile)
+
+
+def _replaced(values: list, positions: list[int], replacements: list) -> list:
+    values = list(values)
+    for position, value in zip(positions, replacements):
+        values[position] = value
+    return values
 
 
 def make_test_step(model, jit_compile):
     """A compiled `run(x, y, sample_weights)` that updates the metrics and the state the
     forward pass carries (the states of stateful recurrent layers), not the weights."""
+    plan = _plan(model)
     compiled = model._compiled_metrics
     updated = tree.unique_objects(compiled.variables + model.forward_state_variables)
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
+    metric_ids = {id(v) for v in compiled.variables}
+    summed = [i for i, v in enumerate(updated) if id(v) in metric_ids]
 
     def step(read_values, values, x, y, sample_weights):
         mapping = dict(zip(read_only, read_values))
@@ -95,9 +145,15 @@ def make_test_step(model, jit_compile):
             total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, False)
             compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in updated]
+        if plan is not None:
+            new_values = _replaced(
+                new_values,
+                summed,
+                plan.sum_deltas([values[i] for i in summed], [new_values[i] for i in summed]),
+            )
         return new_values, ()
 
-    return ADAPTER.compile_state_step(step, read_only, updated, jit_compile)
+    return _compiler(plan)(step, read_only, updated, jit_compile)
 
 
 def make_predict_step(model, jit_compile):
@@ -115,4 +171,5 @@ def make_predict_step(model, jit_compile):
             new_values = [scope.values[v] for v in updated]
         return new_values, outputs
 
-    return ADAPTER.compile_state_step(step, read_only, updated, jit_compile)
+    # A plan runs predict per replica and gives back the outputs of the whole batch.
+    return _compiler(_plan(model))(step, read_only, updated, jit_compile)

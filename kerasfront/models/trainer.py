@@ -18,6 +18,7 @@ from kerasfront import callbacks as callbacks_module
 from kerasfront import optimizers, tree
 from kerasfront.backend.contract import EAGER
 from kerasfront.backend.registry import ADAPTER
+from kerasfront.distribution import data_parallel
 from kerasfront.models import data_adapters
 from kerasfront.models import steps as step_builders
 from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics
@@ -57,6 +58,7 @@ class Trainer(GeneratorMethods):
         self._jit_compile = None  # predict works before (and without) compile
         self.stop_training = False
         self.history = None
+        self._distribution = None  # the DataParallel the steps run under, set by compile
         self._reset_compiled_functions()
 
     def _reset_compiled_functions(self):
@@ -125,6 +127,9 @@ class Trainer(GeneratorMethods):
             "sample_weight_mode": sample_weight_mode,
         }
         self._jit_compile = EAGER if run_eagerly else jit_compile
+        # The distribution in effect now (a `with` block or set_distribution) is the
+        # model's; multi_gpu_model sets one before compile.
+        self._distribution = data_parallel.distribution() or self._distribution
         self.compiled = True
         self._reset_compiled_functions()
 

@@ -11,6 +11,7 @@ from kerasfront.saving.registry import (
 )
 from kerasfront.utils.data_utils import get_file
 from kerasfront.utils.io_utils import HDF5Matrix
+from kerasfront.utils.multi_gpu_utils import multi_gpu_model
 from kerasfront.utils.np_utils import normalize, to_categorical
 from kerasfront.utils.progbar import Progbar
 from kerasfront.utils.random_seed import set_random_seed
@@ -26,6 +27,7 @@ __all__ = [
     "get_custom_objects",
     "get_file",
     "model_to_dot",
+    "multi_gpu_model",
     "normalize",
     "plot_model",
     "print_summary",
