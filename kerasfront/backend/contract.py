@@ -235,10 +235,6 @@ OPTIONAL_NAMES = (
     # (name) -> a context manager entering the engine's name scope. K.name_scope does
     # nothing without it.
     "name_scope",
-    # (devices: None | int | list[str]) -> a data-parallel plan (see
-    # kerasfront/distribution/data_parallel.py for what it offers). Without it,
-    # DataParallel raises a clear error.
-    "data_parallel",
 )
 
 

@@ -2,8 +2,9 @@
 
 The frontend knows only the engine-neutral parts: which distribution is active and
 which model it belongs to. Everything engine-specific (device lists, placing state,
-splitting batches, all-reducing) lives in the adapter's plan, made by its optional
-`data_parallel(devices)` function (see `kerasfront.backend.contract.OPTIONAL_NAMES`).
+splitting batches, all-reducing) lives in the adapter's plan, made by the function
+`data_parallel(devices)` of the adapter's `distribute` module
+(`kerasfront.backends.<engine>.distribute`), imported only when a plan is first needed.
 
 A plan offers:
     devices: list[str], num_replicas: int
@@ -23,6 +24,8 @@ A plan offers:
 """
 
 from __future__ import annotations
+
+import importlib
 
 from kerasfront.backend.registry import ADAPTER, RESOLUTION
 
@@ -47,7 +50,13 @@ class DataParallel:
     def plan(self):
         """The engine's plan, made on first use (this binds the engine)."""
         if self._plan is None:
-            make = getattr(ADAPTER, "data_parallel", None)
+            try:
+                module = importlib.import_module(f"{ADAPTER.__name__}.distribute")
+            except ModuleNotFoundError as error:
+                if error.name != f"{ADAPTER.__name__}.distribute":
+                    raise
+                module = None
+            make = getattr(module, "data_parallel", None)
             if make is None:
                 raise NotImplementedError(
                     f"DataParallel: the {RESOLUTION.name!r} backend cannot train on several "
