@@ -6,6 +6,7 @@ Variables are `tf.Variable`s updated in place by the compiled step; XLA is used 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kerasfront import config, tree
@@ -166,6 +167,11 @@ def _compiled(function, jit_compile):
     """
     if jit_compile == EAGER:
         return function
+    # TensorFlow counts traces per code object: every model's step shares the code of
+    # `compile_state_step`'s closure, so ten models predicting in a row would read as one
+    # function retracing and warn. A partial has no code object of its own, so each step
+    # is counted alone (and still warns if it really retraces often).
+    function = functools.partial(function)
     plain = tf.function(function, jit_compile=bool(jit_compile), autograph=False)
     chosen = [plain]
 

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 from kerasfront import config
-from kerasfront.backend import contract
+from kerasfront.backend import contract, gpu_memory
 
 ENTRY_POINT_GROUP = "kerasfront.backends"
 
@@ -127,6 +127,7 @@ def load(resolution: Resolution):
     if resolution.notice:
         print(resolution.notice, file=sys.stderr)
     info = all_backends()[resolution.name]
+    gpu_memory.grow_on_demand(resolution.name)
     adapter = importlib.import_module(info.module)
     missing = contract.missing_names(adapter)
     if missing:
