@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check, in one command for a lent GPU machine (it has torch and jax with CUDA,
-# no TensorFlow): the torch and jax test suites, then the fit benchmarks on the GPU.
+# no TensorFlow): the torch and jax test suites, then the fit benchmarks on the GPU
+# (benchmarks/fit_<model>.py, the same as `python -m kerasfront bench --model <model>`).
 # Results go to $OUT (or /tmp/gpu_check): device.txt, tests_<backend>.txt, bench_<model>.txt.
 #
 #   bash benchmarks/gpu_check.sh            # tests and benchmarks
@@ -33,7 +34,7 @@ if [ "$part" != bench ]; then
 fi
 
 if [ "$part" != tests ]; then
-    for model in mlp cnn lstm; do
+    for model in mlp cnn lstm tiny; do
         timeout 75 python3 "benchmarks/fit_$model.py" --device gpu --backends torch,jax \
             --epochs 2 >"$out/bench_$model.txt" 2>&1
         echo "exit $?" >>"$out/bench_$model.txt"

@@ -1,7 +1,8 @@
 """The `kerasfront` command (also `python -m kerasfront`).
 
 `info` reports the active backend, why it was chosen, its devices and the installed
-engines; `conformance` checks that the engines compute the same numbers for a model.
+engines; `conformance` checks that the engines compute the same numbers for a model;
+`bench` times a model through kerasfront against each engine's native training loop.
 Parsing the command line imports no engine, so `--help` answers at once; `info` imports
 only the active engine, whose devices it lists.
 """
@@ -12,7 +13,8 @@ import argparse
 import importlib.metadata
 import sys
 
-# Engine-free: the subcommand starts one process per engine.
+# Engine-free: these subcommands start one process per engine.
+from kerasfront.bench import command as bench_command
 from kerasfront.conformance import command as conformance_command
 
 ENGINE_DISTRIBUTIONS = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}
@@ -69,9 +71,12 @@ def main(argv=None) -> int:
         "info", help="the active backend, why it was chosen, its devices, the installed engines"
     )
     conformance_command.add_parser(commands)
+    bench_command.add_parser(commands)
     arguments = parser.parse_args(argv)
     if arguments.command == "conformance":
         return conformance_command.run(arguments)
+    if arguments.command == "bench":
+        return bench_command.run(arguments)
     return info()
 
 

@@ -11,7 +11,13 @@ native_common.py.
 from __future__ import annotations
 
 import numpy as np
-from native_common import glorot_uniform, jax_trainer, tensorflow_trainer, torch_trainer
+
+from kerasfront.bench.native_common import (
+    glorot_uniform,
+    jax_trainer,
+    tensorflow_trainer,
+    torch_trainer,
+)
 
 IMAGE_SHAPE = (28, 28, 1)
 FILTERS = (32, 64)

@@ -14,7 +14,13 @@ loops are in native_common.py.
 from __future__ import annotations
 
 import numpy as np
-from native_common import glorot_uniform, jax_trainer, tensorflow_trainer, torch_trainer
+
+from kerasfront.bench.native_common import (
+    glorot_uniform,
+    jax_trainer,
+    tensorflow_trainer,
+    torch_trainer,
+)
 
 STEPS, FEATURES, UNITS, LAYERS, CLASSES = 8, 16, 32, 3, 10
 BATCH_SIZE = 64

@@ -64,10 +64,13 @@ def torch_trainer(modules, forward, device: str, batch_size: int, to_input=None)
     return train_epoch, predict_one
 
 
-def tensorflow_trainer(params, forward, input_shape, classes: int, batch_size: int):
+def tensorflow_trainer(
+    params, forward, input_shape, classes: int, batch_size: int, jit_compile: bool = False
+):
     """`forward(x) -> probabilities` over the `tf.Variable`s `params`, in a `tf.function`
-    with a None batch axis (the short last batch reuses the graph). Raw tf ops only:
-    TF 2.21 bundles Keras 3, which is not what is measured."""
+    with a None batch axis (the short last batch reuses the graph), compiled by XLA when
+    `jit_compile` (faster where per-step overhead dominates). Raw tf ops only: TF 2.21
+    bundles Keras 3, which is not what is measured."""
     import tensorflow as tf
 
     first_moments = [tf.Variable(tf.zeros_like(p)) for p in params]
@@ -77,7 +80,7 @@ def tensorflow_trainer(params, forward, input_shape, classes: int, batch_size: i
     x_spec = tf.TensorSpec([None, *input_shape], tf.float32)
     y_spec = tf.TensorSpec([None, classes], tf.float32)
 
-    @tf.function(input_signature=[x_spec, y_spec])
+    @tf.function(input_signature=[x_spec, y_spec], jit_compile=jit_compile)
     def train_step(x, y):
         with tf.GradientTape() as tape:
             probs = tf.clip_by_value(forward(x), CLIP, 1.0 - CLIP)
@@ -108,7 +111,9 @@ def tensorflow_trainer(params, forward, input_shape, classes: int, batch_size: i
 
 def jax_trainer(params, forward, batch_size: int):
     """`forward(params, x) -> probabilities` for the pytree `params`: one jitted step with
-    the whole optimizer state donated, so XLA updates the buffers in place."""
+    the whole optimizer state donated, so XLA updates the buffers in place. NumPy batches go
+    straight to the jitted function, whose C++ fast path transfers them more cheaply than
+    a `jax.device_put` per array (and it is how kerasfront's fit feeds them)."""
     import jax
     import jax.numpy as jnp
 
@@ -144,11 +149,10 @@ def jax_trainer(params, forward, batch_size: int):
     def train_epoch(x, y, order):
         holder["state"] = holder["state"][:4] + (jnp.zeros(()),)
         for idx in batch_indices(order, batch_size):
-            x_batch, y_batch = jax.device_put(x[idx]), jax.device_put(y[idx])
-            holder["state"] = train_step(holder["state"], x_batch, y_batch)
+            holder["state"] = train_step(holder["state"], x[idx], y[idx])
         return float(holder["state"][4]) / len(order)
 
     def predict_one(x1):
-        return np.asarray(predict_fn(holder["state"][0], jax.device_put(x1)))
+        return np.asarray(predict_fn(holder["state"][0], x1))
 
     return train_epoch, predict_one
