@@ -1,0 +1,129 @@
+"""The PyTorch data-parallel checks, run by every process `torchrun` starts.
+
+tests/distribution/test_data_parallel_torch.py launches this file with
+`python -m torch.distributed.run --nproc_per_node 2 ... <folder>`; each rank writes
+`<folder>/rank<r>.json`. The script computes; the test compares with single-process
+runs of the same functions, which it imports from here.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+import kerasfront
+from kerasfront import distribution, layers, optimizers, regularizers
+
+FEATURES, CLASSES = 5, 3
+
+
+def classifier():
+    """A small classifier with optimizer state (Adam), a regularizer and a metric."""
+    model = kerasfront.Sequential(
+        [
+            layers.Dense(
+                6,
+                activation="tanh",
+                kernel_regularizer=regularizers.l2(0.01),
+                input_shape=(FEATURES,),
+            ),
+            layers.Dense(CLASSES, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=optimizers.Adam(0.05),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def batchnorm_model():
+    """BatchNormalization first, so its moving statistics depend on the data only."""
+    model = kerasfront.Sequential(
+        [layers.BatchNormalization(momentum=0.8, input_shape=(4,)), layers.Dense(2)]
+    )
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    return model
+
+
+def arrays(seed: int, samples: int, features: int = FEATURES, classes: int = CLASSES):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(samples, features)).astype("float32")
+    y = rng.integers(0, classes, size=samples)
+    return x, y
+
+
+def batchnorm_arrays():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 4)) * [1.0, 2.0, 0.5, 3.0] + [0.5, -1.0, 2.0, 0.0]
+    return x.astype("float32"), rng.normal(size=(12, 2)).astype("float32")
+
+
+def fit_classifier(model, x, y) -> list:
+    """Two epochs of 21 samples in batches of 8 (the last holds 5: shares of 3 and 2),
+    then one epoch of 17 (the last batch holds 1 sample: one rank's share is empty)."""
+    first = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    second = model.fit(x[:17], y[:17], batch_size=8, epochs=1, shuffle=False, verbose=0)
+    return [first.history, second.history]
+
+
+def as_lists(weights) -> list:
+    return [np.asarray(w).tolist() for w in weights]
+
+
+def main(folder: str) -> None:
+    rank = int(os.environ["RANK"])
+    initial = os.path.join(folder, "initial.weights.h5")
+    strategy = distribution.DataParallel()
+    report = {"devices": strategy.devices, "num_replicas": strategy.num_replicas}
+
+    # The same global batches on every rank, from a checkpoint written by one process.
+    with strategy:
+        model = classifier()
+    model.load_weights(initial)
+    report["histories"] = fit_classifier(model, *arrays(0, 21))
+    report["weights"] = as_lists(model.get_weights())
+    x_test, y_test = arrays(1, 13)  # batches of 4, 4, 4 and 1
+    report["evaluation"] = model.evaluate(x_test, y_test, batch_size=4, verbose=0)
+    report["prediction"] = model.predict(x_test, batch_size=4).tolist()
+    if rank == 0:
+        model.save_weights(os.path.join(folder, "distributed.weights.h5"))
+
+    # Different data on each rank, and different starting weights: rank 0's are
+    # broadcast, then only all-reduced gradients can keep the replicas equal.
+    with strategy:
+        mixed = classifier()
+    mixed.load_weights(initial)
+    if rank == 1:
+        mixed.set_weights([w + 1.0 for w in mixed.get_weights()])
+    x_own, y_own = arrays(10 + rank, 8)
+    report["mixed_history"] = mixed.fit(
+        x_own, y_own, batch_size=4, epochs=1, shuffle=False, verbose=0
+    ).history
+    report["mixed_weights"] = as_lists(mixed.get_weights())
+
+    with strategy:
+        normalized = batchnorm_model()
+    normalized.set_weights(batchnorm_initial_weights(normalized))
+    normalized.fit(*batchnorm_arrays(), batch_size=5, epochs=1, shuffle=False, verbose=0)
+    report["batchnorm_weights"] = as_lists(normalized.get_weights())
+
+    try:
+        devices = distribution.DataParallel(devices=3).devices
+        report["error"] = f"no error; devices {devices}"
+    except ValueError as error:
+        report["error"] = str(error)
+
+    with open(os.path.join(folder, f"rank{rank}.json"), "w") as handle:
+        json.dump(report, handle)
+
+
+def batchnorm_initial_weights(model) -> list:
+    rng = np.random.default_rng(7)
+    return [np.abs(rng.normal(size=w.shape)).astype("float32") + 0.5 for w in model.get_weights()]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

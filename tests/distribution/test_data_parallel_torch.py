@@ -1,0 +1,205 @@
+"""PyTorch data parallelism: 2 gloo processes on the CPU against single-process runs.
+
+One launch of `torchrun` (module fixture) runs tests/distribution/
+data_parallel_torch_worker.py on 2 ranks; the tests compare what each rank reports with
+the same functions run here in one process, and the ranks with each other.
+Tolerance: float32, rtol 1e-5 / atol 1e-5 (the replicas add their shares of the
+gradient in another order than one process does).
+"""
+
+import importlib.util
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+if os.environ.get("KERAS_BACKEND") != "torch":
+    pytest.skip("PyTorch data parallelism runs with KERAS_BACKEND=torch", allow_module_level=True)
+
+from kerasfront import distribution  # noqa: E402
+
+HERE = pathlib.Path(__file__).parent
+WORKER_PATH = HERE / "data_parallel_torch_worker.py"
+RTOL = ATOL = 1e-5
+WORLD = 2
+
+
+def _load_worker():
+    spec = importlib.util.spec_from_file_location("data_parallel_torch_worker", WORKER_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+worker = _load_worker()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _initial_weights(model) -> list:
+    rng = np.random.default_rng(3)
+    return [0.5 * rng.normal(size=w.shape).astype("float32") for w in model.get_weights()]
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    """The reports of both ranks, and the folder holding the checkpoints."""
+    folder = tmp_path_factory.mktemp("torch_data_parallel")
+    # A checkpoint written by one process, which the distributed run starts from.
+    model = worker.classifier()
+    model.set_weights(_initial_weights(model))
+    model.save_weights(str(folder / "initial.weights.h5"))
+    command = [
+        sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={WORLD}",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+        str(WORKER_PATH), str(folder),
+    ]  # fmt: skip
+    environment = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-4000:]
+    reports = [json.loads((folder / f"rank{r}.json").read_text()) for r in range(WORLD)]
+    return reports, folder
+
+
+@pytest.fixture(scope="module")
+def reference(launched):
+    """The classifier trained in this one process on the same global batches."""
+    _, folder = launched
+    model = worker.classifier()
+    model.load_weights(str(folder / "initial.weights.h5"))
+    histories = worker.fit_classifier(model, *worker.arrays(0, 21))
+    return model, histories
+
+
+def _assert_weights_close(received, expected):
+    assert len(received) == len(expected)
+    for got, want in zip(received, expected):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=RTOL, atol=ATOL)
+
+
+def _assert_histories_close(received, expected):
+    for got, want in zip(received, expected):
+        assert sorted(got) == sorted(want)
+        for name in want:
+            np.testing.assert_allclose(got[name], want[name], rtol=RTOL, atol=ATOL)
+
+
+def test_processes_are_the_replicas(launched):
+    reports, _ = launched
+    for report in reports:
+        assert report["num_replicas"] == WORLD
+        assert report["devices"] == ["cpu:0"] * WORLD
+
+
+def test_loss_curve_metrics_and_weights_equal_one_process(launched, reference):
+    """Epochs whose last batch holds 5 samples (shares 3 and 2) and 1 sample (rank 1's
+    share empty): History's loss and accuracy and the final weights are those of one
+    process on the same global batches; the run started from a single-process checkpoint."""
+    reports, _ = launched
+    model, histories = reference
+    for report in reports:
+        _assert_histories_close(report["histories"], histories)
+        _assert_weights_close(report["weights"], model.get_weights())
+
+
+def test_replicas_stay_identical_on_different_data(launched):
+    """Each rank fits its own arrays from its own starting weights: rank 0's weights are
+    broadcast, and after the all-reduced steps both ranks hold exactly the same weights,
+    those of one process trained on the batches the ranks' shares make up."""
+    reports, folder = launched
+    for first, second in zip(reports[0]["mixed_weights"], reports[1]["mixed_weights"]):
+        np.testing.assert_array_equal(first, second)
+    assert reports[0]["mixed_history"] == reports[1]["mixed_history"]
+    (x0, y0), (x1, y1) = worker.arrays(10, 8), worker.arrays(11, 8)
+    # Global batches of 4: rank 0 takes rows 0-1 of its own batch, rank 1 rows 2-3 of its.
+    steps = [(slice(b, b + 2), slice(b + 2, b + 4)) for b in (0, 4)]
+    x = np.concatenate([part for first, second in steps for part in (x0[first], x1[second])])
+    y = np.concatenate([part for first, second in steps for part in (y0[first], y1[second])])
+    model = worker.classifier()
+    model.load_weights(str(folder / "initial.weights.h5"))
+    history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+    _assert_histories_close([reports[0]["mixed_history"]], [history])
+    _assert_weights_close(reports[0]["mixed_weights"], model.get_weights())
+
+
+def test_batchnorm_statistics_are_averaged_over_replicas(launched):
+    """Each replica normalizes with its own share's statistics (as tf.keras's
+    MirroredStrategy does); the moving statistics are the share-weighted average of
+    the replicas' updates, identical on both ranks."""
+    reports, _ = launched
+    for first, second in zip(reports[0]["batchnorm_weights"], reports[1]["batchnorm_weights"]):
+        np.testing.assert_array_equal(first, second)
+    model = worker.batchnorm_model()
+    initial = worker.batchnorm_initial_weights(model)
+    moving_mean, moving_variance = (w.astype("float64") for w in initial[-2:])
+    x, _ = worker.batchnorm_arrays()
+    momentum, epsilon = 0.8, 1e-3
+    for start in range(0, len(x), 5):
+        batch = x[start : start + 5].astype("float64")
+        shares = np.array_split(batch, WORLD)
+        mean = sum(len(s) / len(batch) * s.mean(axis=0) for s in shares)
+        # Keras 2's moving variance: the share's variance times n / (n - 1 - epsilon).
+        variance = sum(
+            len(s) / len(batch) * s.var(axis=0) * len(s) / (len(s) - 1 - epsilon) for s in shares
+        )
+        moving_mean = momentum * moving_mean + (1 - momentum) * mean
+        moving_variance = momentum * moving_variance + (1 - momentum) * variance
+    # get_weights lists trainable weights first (as Keras 2 does): the statistics last.
+    weights = reports[0]["batchnorm_weights"]
+    np.testing.assert_allclose(weights[-2], moving_mean, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(weights[-1], moving_variance, rtol=RTOL, atol=ATOL)
+
+
+def test_evaluate_and_predict_equal_one_process(launched, reference):
+    """13 samples in batches of 4: the last batch (1 sample) leaves rank 1 empty."""
+    reports, _ = launched
+    model, _ = reference
+    x, y = worker.arrays(1, 13)
+    expected_evaluation = model.evaluate(x, y, batch_size=4, verbose=0)
+    expected_prediction = model.predict(x, batch_size=4)
+    for report in reports:
+        np.testing.assert_allclose(report["evaluation"], expected_evaluation, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(report["prediction"], expected_prediction, rtol=RTOL, atol=ATOL)
+
+
+def test_distributed_checkpoint_loads_in_one_process(launched):
+    reports, folder = launched
+    model = worker.classifier()
+    model.load_weights(str(folder / "distributed.weights.h5"))
+    for got, want in zip(model.get_weights(), reports[0]["weights"]):
+        np.testing.assert_array_equal(got, np.asarray(want, dtype=got.dtype))
+
+
+def test_device_count_must_match_the_world(launched):
+    message = launched[0][0]["error"]
+    assert "devices=3" in message and "WORLD_SIZE=2" in message
+    assert "torchrun --nproc_per_node 3" in message
+
+
+def test_one_process_outside_torchrun():
+    """Without torchrun the world is this process: DataParallel() trains as one device
+    would; more devices than processes is an error that says how to launch."""
+    assert "WORLD_SIZE" not in os.environ
+    x, y = worker.arrays(0, 9)
+    plain = worker.classifier()
+    start = plain.get_weights()
+    strategy = distribution.DataParallel()
+    assert strategy.num_replicas == 1
+    with strategy:
+        parallel = worker.classifier()
+    parallel.set_weights(start)
+    expected = plain.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+    received = parallel.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+    _assert_histories_close([received], [expected])
+    _assert_weights_close(parallel.get_weights(), plain.get_weights())
+    with pytest.raises(ValueError, match="torchrun --nproc_per_node 2"):
+        distribution.DataParallel(devices=2).devices  # noqa: B018 - makes the plan
