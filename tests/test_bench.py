@@ -15,7 +15,7 @@ import pytest
 
 from kerasfront import backend as K
 from kerasfront.__main__ import main as kerasfront_main
-from kerasfront.bench import command, report, runner
+from kerasfront.bench import command, report, runner, worker
 from kerasfront.bench.models import BENCHMARKS
 
 ENGINES = ("tensorflow", "torch", "jax")
@@ -77,6 +77,29 @@ def test_json_has_every_side_and_positive_finite_ratios(bench_run):
         row["kerasfront"]["seconds_per_epoch"] / row["native"]["seconds_per_epoch"]
     )
     assert row["keras3_ratio"] is None  # not asked for
+
+
+@engine_only
+def test_a_gpu_the_engine_does_not_see_is_skipped(monkeypatch):
+    # In this process, where the active engine is loaded already: a worker asked for a GPU
+    # looks for one before it builds anything. It sets KERAS_BACKEND; restored afterwards.
+    monkeypatch.setenv("KERAS_BACKEND", K.backend())
+    name = worker.gpu_name(K.backend())
+    if name is not None:
+        assert isinstance(name, str) and name
+        return
+    config = {"model": "tiny", "backend": K.backend(), "device": "gpu", "epochs": 1}
+    result = worker.run_worker({**config, "samples": 64})
+    assert result["skipped"] == f"no GPU ({K.backend()} sees none)"
+    assert "kerasfront" not in result and "native" not in result
+
+
+def test_skipped_devices_become_notes(monkeypatch):
+    monkeypatch.setattr(runner, "engine_installed", lambda engine: True)
+    monkeypatch.setattr(runner, "spawn", lambda config: {"skipped": "no GPU (jax sees none)"})
+    results = runner.run_benchmarks("tiny", ["jax"], ["gpu"])
+    assert results["rows"] == []
+    assert results["notes"] == ["jax gpu: no GPU (jax sees none)"]
 
 
 @engine_only
