@@ -5,8 +5,9 @@ kerasfront.bench.worker CONFIG_JSON` per engine and device; the kerasfront side 
 native side run in that process on the same engine, alternating. The worker prints one
 line `RESULT {json}` on stdout.
 
-CONFIG_JSON holds `model`, `backend`, `device` ("cpu" or "gpu"), `part` ("both",
-"kerasfront", "native" or "keras3"), `epochs` and `samples`.
+CONFIG_JSON holds `model`, `backend`, `device` ("cpu" or "gpu"), `part` ("both":
+kerasfront and native; "kerasfront"; "native"; or "keras3": Keras 3 and native), `epochs`
+and `samples`.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def run_worker(config: dict) -> dict:
         import kerasfront
 
         sides[KERASFRONT] = keras_side(benchmark, kerasfront)
-    if part in ("both", NATIVE):
+    if part in ("both", NATIVE, KERAS3):
+        # Keras 3's worker times the native loop too, alternating with it, so Keras 3's
+        # ratio comes from one process under one load, like kerasfront's.
         sides[NATIVE] = native_side(benchmark, backend, device)
     steps = benchmark.steps_per_epoch(config["samples"])
     result.update(measure(sides, x, y, config["epochs"], steps))
