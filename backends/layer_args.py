@@ -156,3 +156,26 @@ def check_conv_kernel(kernel_shape, rank: int, in_channels: int, groups: int, op
             f"{op}: the kernel {kernel_shape} expects {kernel_shape[-2] * groups} input "
             f"channels (with groups={groups}), received {in_channels}."
         )
+
+
+def recurrent_units(name, gates, inputs, kernel, recurrent_kernel, bias_shape, bias) -> int:
+    """The units of a fused recurrent kernel's weights (`lstm`, `gru`); raises a ValueError
+    naming the argument whose shape does not fit the others. `bias_shape(units)` is the
+    bias's expected shape."""
+    units = recurrent_kernel.shape[0]
+    expected = {
+        "inputs": (len(inputs.shape), 3),
+        "kernel": (tuple(kernel.shape), (inputs.shape[-1], gates * units)),
+        "recurrent_kernel": (tuple(recurrent_kernel.shape), (units, gates * units)),
+    }
+    if bias is not None:
+        expected["bias"] = (tuple(bias.shape), bias_shape(units))
+    for argument, (received, wanted) in expected.items():
+        if received != wanted:
+            what = "rank" if argument == "inputs" else "shape"
+            raise ValueError(
+                f"{name}: expected {argument} of {what} {wanted} (inputs of shape "
+                f"(batch, time, features), {gates} gates of {units} units), "
+                f"received {received}"
+            )
+    return units

@@ -38,6 +38,7 @@ from .nn import (  # noqa: E402, F401
     max_pool,
     resize,
 )
+from .rnn import gru, lstm  # noqa: E402, F401
 from .sparse import is_sparse, sparse_to_dense  # noqa: E402, F401
 
 
@@ -200,6 +201,13 @@ _DONATED_NOTE = (
 )
 
 
+def _unshared(variable):
+    """A copy of the storage of a variable whose array a user may hold, to donate in its
+    place (donation deletes the array given)."""
+    variable._handed_out = False
+    return jnp.array(variable._storage, copy=True)
+
+
 def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
     if jit_compile == EAGER:
@@ -209,12 +217,16 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
         # allocating fresh ones every step. The old arrays are dead after the call.
         compiled = _with_callback_errors(jax.jit(pure_fn, donate_argnums=(1,)), _DONATED_NOTE)
 
+    # The hot path of fit: two list comprehensions and one loop of attribute stores
+    # around the jitted call.
     def run(*batch):
         new_values, outputs = compiled(
-            [v.storage for v in read_only], [v.storage for v in updated], *batch
+            [v._storage for v in read_only],
+            [v._storage if not v._handed_out else _unshared(v) for v in updated],
+            *batch,
         )
         for variable, value in zip(updated, new_values):
-            variable._set_storage(value)
+            variable._storage = value
         return outputs
 
     return run
@@ -224,7 +236,7 @@ def compile_function(pure_fn, variables, jit_compile=None):
     compiled = pure_fn if jit_compile == EAGER else _with_callback_errors(jax.jit(pure_fn))
 
     def run(*args):
-        return compiled([variable.storage for variable in variables], *args)
+        return compiled([variable._storage for variable in variables], *args)
 
     return run
 

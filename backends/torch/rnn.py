@@ -33,29 +33,10 @@ from __future__ import annotations
 
 import torch
 
+from kerasfront.backends.layer_args import recurrent_units
+
 # torch's GRU gate order (r, z, n) as positions of Keras's blocks (z, r, h).
 _GRU_BLOCKS_FROM_KERAS = (1, 0, 2)
-
-
-def _check_weights(name, gates, inputs, kernel, recurrent_kernel, bias_shape, bias):
-    """Raises a ValueError naming the argument whose shape does not fit the others."""
-    units = recurrent_kernel.shape[0]
-    expected = {
-        "inputs": (inputs.ndim, 3),
-        "kernel": (tuple(kernel.shape), (inputs.shape[-1], gates * units)),
-        "recurrent_kernel": (tuple(recurrent_kernel.shape), (units, gates * units)),
-    }
-    if bias is not None:
-        expected["bias"] = (tuple(bias.shape), bias_shape(units))
-    for argument, (received, wanted) in expected.items():
-        if received != wanted:
-            what = "rank" if argument == "inputs" else "shape"
-            raise ValueError(
-                f"{name}: expected {argument} of {what} {wanted} (inputs of shape "
-                f"(batch, time, features), {gates} gates of {units} units), "
-                f"received {received}"
-            )
-    return units
 
 
 def _one_buffer(tensor) -> bool:
@@ -133,7 +114,7 @@ def lstm(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fa
     Returns:
         (outputs (batch, time, units) in step order, [h, c] after the last step).
     """
-    units = _check_weights("lstm", 4, inputs, kernel, recurrent_kernel, lambda u: (4 * u,), bias)
+    units = recurrent_units("lstm", 4, inputs, kernel, recurrent_kernel, lambda u: (4 * u,), bias)
     zeros = kernel.new_zeros(4 * units)
     # Keras has one bias; torch adds two, so the recurrent one is zero.
     parameters = _torch_parameters(
@@ -168,7 +149,7 @@ def gru(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fal
     Returns:
         (outputs (batch, time, units) in step order, [h] after the last step).
     """
-    units = _check_weights("gru", 3, inputs, kernel, recurrent_kernel, lambda u: (2, 3 * u), bias)
+    units = recurrent_units("gru", 3, inputs, kernel, recurrent_kernel, lambda u: (2, 3 * u), bias)
     if bias is None:
         input_bias = recurrent_bias = kernel.new_zeros(3 * units)
     else:
