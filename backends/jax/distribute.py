@@ -19,6 +19,7 @@ Several CPU devices can be simulated for tests and benchmarks by setting
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
@@ -125,16 +126,26 @@ class JaxDataParallel:
 
         return jax.tree_util.tree_map(place, batch)
 
-    def place_state(self, variables) -> list:
+    def place_state(self, variables, donated: bool = False) -> list:
         """The variables' storage, first copied onto every device of the mesh where it
-        is not there yet (built before `compile`, or assigned since by `set_weights`)."""
+        is not there yet (built before `compile`, or assigned since by `set_weights`).
+
+        `donated`: the step gives these buffers away. A storage a user may still hold
+        (`variable._handed_out`, set by reading `value` outside a step) is then copied
+        first, as the single-device step does, so the user's array stays valid.
+        """
         replicated, storages = self.replicated, []
         for variable in variables:
             storage = variable.storage
             sharding = storage.sharding
             # A step's outputs carry this very sharding object: one identity test each.
             if sharding is not replicated and sharding != replicated:
-                storage = jax.device_put(storage, replicated)
+                # `device_put` may reuse the source buffer for the first device's copy, and
+                # a later step would donate it: place a fresh copy, which nobody else holds.
+                storage = jax.device_put(jnp.array(storage, copy=True), replicated)
+                variable._set_storage(storage)
+            elif donated and getattr(variable, "_handed_out", False):
+                storage = jnp.array(storage, copy=True)
                 variable._set_storage(storage)
             storages.append(storage)
         return storages
@@ -160,7 +171,7 @@ class JaxDataParallel:
 
         def run(*batch):
             new_values, outputs = compiled(
-                place_state(read_only), place_state(updated), *place_batch(batch)
+                place_state(read_only), place_state(updated, donated=True), *place_batch(batch)
             )
             for variable, value in zip(updated, new_values):
                 variable._set_storage(value)

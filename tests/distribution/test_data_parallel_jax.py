@@ -58,6 +58,10 @@ def test_fit_equals_one_device_on_the_same_global_batches(result):
     assert_all_close(result["parallel"]["weights"], result["single"]["weights"])
 
 
+def test_an_array_read_before_fit_stays_valid(result):
+    assert result["held_array_intact"]
+
+
 def test_evaluate_and_predict_equal_one_device(result):
     np.testing.assert_allclose(
         result["parallel"]["evaluate"], result["single"]["evaluate"], rtol=RTOL, atol=ATOL
