@@ -25,6 +25,13 @@ of every rank, in rank order, so each process gets the outputs of the whole batc
 A rank whose share is empty (a last batch smaller than the world) runs the step on one
 borrowed row and contributes zeros to every collective: the collectives stay matched
 across ranks and nothing is counted twice.
+
+Every rank runs the whole script, callbacks included: logs and metrics are the same on
+all of them, and saves go through atomic renames, so ranks saving one file leave a
+complete file; give the other callbacks that write files (CSVLogger, TensorBoard,
+BackupAndRestore) to rank 0 only (`int(os.environ.get("RANK", 0)) == 0`), and
+`verbose=0` to the others. `torch.compile` (`jit_compile=True`) compiles each rank's
+step, with graph breaks at the collectives.
 """
 
 from __future__ import annotations
@@ -201,6 +208,11 @@ class TorchDataParallel:
     def is_chief(self) -> bool:
         """Whether this process is rank 0, the one that should write files and logs."""
         return self.rank == 0
+
+    def barrier(self) -> None:
+        """Waits until every rank gets here (e.g. rank 0 wrote a file the others read)."""
+        if self.num_replicas > 1:
+            dist.barrier()
 
     def enter(self) -> None:
         """Nothing to enter: variables live on this process's device already."""

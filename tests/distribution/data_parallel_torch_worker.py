@@ -11,6 +11,7 @@ import os
 import sys
 
 import numpy as np
+import torch.distributed as dist
 
 import kerasfront
 from kerasfront import distribution, layers, optimizers, regularizers
@@ -61,11 +62,12 @@ def batchnorm_arrays():
     return x.astype("float32"), rng.normal(size=(12, 2)).astype("float32")
 
 
-def fit_classifier(model, x, y) -> list:
+def fit_classifier(model, x, y, callbacks=None) -> list:
     """Two epochs of 21 samples in batches of 8 (the last holds 5: shares of 3 and 2),
     then one epoch of 17 (the last batch holds 1 sample: one rank's share is empty)."""
-    first = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    second = model.fit(x[:17], y[:17], batch_size=8, epochs=1, shuffle=False, verbose=0)
+    options = {"batch_size": 8, "shuffle": False, "verbose": 0, "callbacks": callbacks}
+    first = model.fit(x, y, epochs=2, **options)
+    second = model.fit(x[:17], y[:17], epochs=1, **options)
     return [first.history, second.history]
 
 
@@ -83,7 +85,11 @@ def main(folder: str) -> None:
     with strategy:
         model = classifier()
     model.load_weights(initial)
-    report["histories"] = fit_classifier(model, *arrays(0, 21))
+    # Every rank saves the same checkpoint file at each epoch end, concurrently.
+    checkpoint = kerasfront.callbacks.ModelCheckpoint(
+        os.path.join(folder, "checkpoint.weights.h5"), save_weights_only=True
+    )
+    report["histories"] = fit_classifier(model, *arrays(0, 21), callbacks=[checkpoint])
     report["weights"] = as_lists(model.get_weights())
     x_test, y_test = arrays(1, 13)  # batches of 4, 4, 4 and 1
     report["evaluation"] = model.evaluate(x_test, y_test, batch_size=4, verbose=0)
@@ -103,6 +109,7 @@ def main(folder: str) -> None:
         x_own, y_own, batch_size=4, epochs=1, shuffle=False, verbose=0
     ).history
     report["mixed_weights"] = as_lists(mixed.get_weights())
+    report["all_reduces_per_step"] = count_all_reduces(mixed, x_own, y_own)
 
     with strategy:
         normalized = batchnorm_model()
@@ -118,6 +125,22 @@ def main(folder: str) -> None:
 
     with open(os.path.join(folder, f"rank{rank}.json"), "w") as handle:
         json.dump(report, handle)
+
+
+def count_all_reduces(model, x, y) -> float:
+    """All-reduces per training step: the gradients in one, the metrics in another."""
+    original, calls = dist.all_reduce, []
+
+    def counted(tensor, *args, **kwargs):
+        calls.append(tensor.dtype)
+        return original(tensor, *args, **kwargs)
+
+    dist.all_reduce = counted
+    try:
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    finally:
+        dist.all_reduce = original
+    return len(calls) / 2  # 8 samples in batches of 4
 
 
 def batchnorm_initial_weights(model) -> list:

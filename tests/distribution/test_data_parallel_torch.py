@@ -172,11 +172,22 @@ def test_evaluate_and_predict_equal_one_process(launched, reference):
 
 
 def test_distributed_checkpoint_loads_in_one_process(launched):
+    """Rank 0's save_weights, and the ModelCheckpoint file both ranks wrote at every epoch
+    end (atomic saves: each rename puts a complete file in place), load here."""
     reports, folder = launched
     model = worker.classifier()
-    model.load_weights(str(folder / "distributed.weights.h5"))
-    for got, want in zip(model.get_weights(), reports[0]["weights"]):
-        np.testing.assert_array_equal(got, np.asarray(want, dtype=got.dtype))
+    for name in ("distributed.weights.h5", "checkpoint.weights.h5"):
+        model.load_weights(str(folder / name))
+        for got, want in zip(model.get_weights(), reports[0]["weights"]):
+            np.testing.assert_array_equal(got, np.asarray(want, dtype=got.dtype))
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_one_bucket_per_collective(launched):
+    """A training step all-reduces its gradients in one flat buffer and its metric
+    accumulators in another, not one collective per tensor."""
+    reports, _ = launched
+    assert [report["all_reduces_per_step"] for report in reports] == [2, 2]
 
 
 def test_device_count_must_match_the_world(launched):
