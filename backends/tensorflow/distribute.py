@@ -43,8 +43,6 @@ starts: `tf.config.set_logical_device_configuration(cpu, [LogicalDeviceConfigura
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 
@@ -53,7 +51,7 @@ import tensorflow as tf
 from kerasfront import tree
 from kerasfront.backend.contract import EAGER
 
-from . import _compiled, _with_index_errors, create_variable
+from . import _compiled, _with_index_errors, cluster, create_variable
 
 # A replica's local batch size, for `sum_deltas` (the hook is not told it). Replicas are
 # traced in threads of their own, so a thread-local value belongs to one replica.
@@ -118,18 +116,6 @@ def select_devices(devices) -> list:
     return chosen
 
 
-def _worker_count() -> int:
-    """How many hosts `TF_CONFIG` names (chief and workers); 1 without it."""
-    text = os.environ.get("TF_CONFIG")
-    if not text:
-        return 1
-    try:
-        cluster = json.loads(text).get("cluster", {})
-    except (ValueError, AttributeError) as error:
-        raise ValueError(f"DataParallel: TF_CONFIG is not a JSON object: {error}") from None
-    return len(cluster.get("chief", [])) + len(cluster.get("worker", []))
-
-
 def _split_sizes(size: int, parts: int) -> list[int]:
     """Contiguous shares of `size` samples over `parts` replicas, the first ones larger."""
     base, extra = divmod(size, parts)
@@ -166,13 +152,14 @@ class MirroredPlan:
     """
 
     def __init__(self, devices=None):
-        if _worker_count() > 1:
+        multi_worker = cluster.multi_worker_strategy()
+        if multi_worker is not None:
             if devices is not None:
                 raise ValueError(
                     "DataParallel: with several workers in TF_CONFIG every worker uses all "
                     f"its GPUs (or its CPU); leave devices=None, received {devices!r}."
                 )
-            self.strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            self.strategy = multi_worker
         else:
             names = tuple(device.name for device in select_devices(devices))
             # One strategy per set of devices: two strategies over the same devices number
@@ -292,9 +279,9 @@ class MirroredPlan:
     def _gather(self, value):
         # One replica's run gives a plain tensor; several give per-replica values, joined
         # in replica order (the order of the slices).
-        if isinstance(value, tf.distribute.DistributedValues):
-            return self.strategy.gather(value, axis=0)
-        return value
+        if self.num_replicas == 1:
+            return value
+        return self.strategy.gather(value, axis=0)
 
 
 def _assign(variable, value):
