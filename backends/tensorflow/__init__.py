@@ -24,6 +24,9 @@ from .quiet_start import start_up_logs_filtered
 with start_up_logs_filtered():
     import tensorflow as tf
 
+    from .cluster import start_cluster
+
+    start_cluster()  # a TF_CONFIG cluster's strategy must exist before the runtime starts
     from . import loops, nn, ops
     from .debug import debug_print, name_scope  # noqa: F401
     from .sparse import ctc_label_dense_to_sparse, is_sparse, sparse_to_dense  # noqa: F401
