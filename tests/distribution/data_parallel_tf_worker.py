@@ -3,6 +3,10 @@
 Logical devices must be configured before TensorFlow initialises, so the test
 (tests/distribution/test_data_parallel_tf.py) starts this file as a script and reads the
 one JSON line it prints after "RESULT ". The script computes; the test compares.
+
+`data_parallel_tf_worker.py multi-worker INDEX PORT0 PORT1` is instead worker INDEX of a
+two-worker TF_CONFIG cluster on this host (one CPU each, MultiWorkerMirroredStrategy),
+which trains the MLP as the single-device run does.
 """
 
 import json
@@ -11,12 +15,21 @@ import sys
 import tempfile
 
 os.environ["KERAS_BACKEND"] = "tensorflow"
+MULTI_WORKER = sys.argv[1:2] == ["multi-worker"]
+if MULTI_WORKER:  # TF_CONFIG must be set before kerasfront starts TensorFlow
+    os.environ["TF_CONFIG"] = json.dumps(
+        {
+            "cluster": {"worker": [f"localhost:{port}" for port in sys.argv[3:5]]},
+            "task": {"type": "worker", "index": int(sys.argv[2])},
+        }
+    )
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-_CPU = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
+if not MULTI_WORKER:
+    _CPU = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 import kerasfront  # noqa: E402
 from kerasfront import distribution, layers  # noqa: E402
@@ -205,7 +218,23 @@ def run_errors(result):
     result["errors"] = errors
 
 
+def run_multi_worker():
+    strategy = distribution.DataParallel()
+    with strategy:
+        model = mlp()
+        compile_mlp(model)
+    result = fit_twice(model)
+    result["devices"], result["num_replicas"] = strategy.devices, strategy.num_replicas
+    result["multi_worker"] = isinstance(
+        strategy.plan.strategy, tf.distribute.MultiWorkerMirroredStrategy
+    )
+    return result
+
+
 def main():
+    if MULTI_WORKER:
+        sys.stdout.write("RESULT " + json.dumps(run_multi_worker()) + "\n")
+        return
     result = {"X": X.tolist(), "Y": Y.tolist()}
     single, parallel = run_mlp(result)
     with tempfile.TemporaryDirectory() as directory:

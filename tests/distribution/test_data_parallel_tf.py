@@ -7,6 +7,7 @@ compare them with a single-device run and with NumPy references.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -30,6 +31,16 @@ def result():
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
     assert completed.returncode == 0 and lines, completed.stderr[-4000:]
     return json.loads(lines[-1][len("RESULT ") :])
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for each in sockets:
+        each.bind(("localhost", 0))
+    ports = [str(each.getsockname()[1]) for each in sockets]
+    for each in sockets:
+        each.close()
+    return ports
 
 
 def assert_histories_close(received, expected):
@@ -147,3 +158,38 @@ def test_bad_devices_arguments_name_what_exists(result):
     assert errors["unknown"].startswith("ValueError") and "'gpu:5'" in errors["unknown"]
     assert "'cpu:1'" in errors["unknown"]
     assert errors["twice"].startswith("ValueError") and "twice" in errors["twice"]
+
+
+def test_two_workers_of_a_tf_config_cluster_train_as_one_device(result):
+    ports = free_ports(2)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, WORKER, "multi-worker", str(index), *ports],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for index in range(2)
+    ]
+    outputs = []
+    try:
+        for worker in workers:
+            stdout, stderr = worker.communicate(timeout=300)
+            lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+            assert worker.returncode == 0 and lines, stderr[-4000:]
+            outputs.append(json.loads(lines[-1][len("RESULT ") :]))
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    single = result["single"]
+    for output in outputs:
+        assert output["multi_worker"]
+        assert output["devices"] == ["cpu:0"] and output["num_replicas"] == 2
+        assert_histories_close(output["history_uneven"], single["history_uneven"])
+        assert_histories_close(output["history_last_one"], single["history_last_one"])
+        assert_lists_close(output["weights"], single["weights"])
+        np.testing.assert_allclose(output["evaluate"], single["evaluate"], rtol=RTOL, atol=ATOL)
+        # Every worker gets the outputs of the whole batch, gathered from both hosts.
+        np.testing.assert_allclose(output["predict"], single["predict"], rtol=RTOL, atol=ATOL)
