@@ -26,12 +26,13 @@ A rank whose share is empty (a last batch smaller than the world) runs the step 
 borrowed row and contributes zeros to every collective: the collectives stay matched
 across ranks and nothing is counted twice.
 
-Every rank runs the whole script, callbacks included: logs and metrics are the same on
-all of them, and saves go through atomic renames, so ranks saving one file leave a
-complete file; give the other callbacks that write files (CSVLogger, TensorBoard,
-BackupAndRestore) to rank 0 only (`int(os.environ.get("RANK", 0)) == 0`), and
-`verbose=0` to the others. `torch.compile` (`jit_compile=True`) compiles each rank's
-step, with graph breaks at the collectives.
+Every rank runs the whole script, callbacks included; logs and metrics are the same on
+all of them. Saves go through atomic renames, so ranks saving one file (ModelCheckpoint)
+leave a complete file. Give CSVLogger and TensorBoard to rank 0 only
+(`int(os.environ.get("RANK", 0)) == 0`), and `verbose=0` to the others. BackupAndRestore
+is not safe yet: every rank must restore (to resume at the same epoch), but ranks
+removing old backups race each other (FileNotFoundError). `torch.compile`
+(`jit_compile=True`) compiles each rank's step, with graph breaks at the collectives.
 """
 
 from __future__ import annotations
