@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 
 import tensorflow as tf
 
@@ -248,6 +249,13 @@ class MirroredPlan:
                 )
             return tree.map_structure(self._gather, outputs)
 
+        if jit_compile is True:
+            warnings.warn(
+                "DataParallel on TensorFlow runs the steps as tf.function without XLA "
+                "(compile(jit_compile=True) is not applied): the replicas' all-reduce is "
+                "a synchronisation point XLA cannot compile.",
+                stacklevel=2,
+            )
         compiled = _compiled(step, EAGER if jit_compile == EAGER else False)
 
         def run(*batch):
