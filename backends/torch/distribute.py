@@ -11,6 +11,8 @@ When the plan is made and no process group exists yet, kerasfront starts the def
 group from torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
 MASTER_PORT): NCCL on `cuda:LOCAL_RANK` when CUDA is available, gloo on the CPU
 otherwise. A group the program started itself (`init_process_group`) is used as it is.
+Making the plan also gives every rank rank 0's NumPy and torch random states, so that
+shuffled epochs (`fit(shuffle=True)`, a shuffling DataLoader) agree across ranks.
 Outside torchrun the world is this one process, and training is plain single-device.
 
 A step takes the global batch; rank r runs the model on rows `array_split`-style (shares
@@ -40,6 +42,7 @@ from __future__ import annotations
 import atexit
 import os
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -142,6 +145,17 @@ def _end_process_group() -> None:
         dist.destroy_process_group()
 
 
+def _share_random_states() -> None:
+    """Gives every rank rank 0's NumPy and torch random states. `fit(shuffle=True)` draws
+    its order from NumPy's generator, a shuffling DataLoader from torch's: with the same
+    states every rank shuffles alike, so the ranks' shares make up one global batch."""
+    states = [(np.random.get_state(), torch.get_rng_state())]
+    dist.broadcast_object_list(states, src=0)
+    numpy_state, torch_state = states[0]
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(torch_state)
+
+
 def _shares(total: int, world: int) -> list[int]:
     """Rows per rank, as `numpy.array_split` divides them: the first `total % world`
     ranks take one row more."""
@@ -191,8 +205,10 @@ class TorchDataParallel:
         if self.device.type == "cuda":
             # The adapter places tensors on "cuda", the current GPU: make it this rank's.
             torch.cuda.set_device(self.device)
-        if world > 1 and not dist.is_initialized():
-            _start_process_group(self.device)
+        if world > 1:
+            if not dist.is_initialized():
+                _start_process_group(self.device)
+            _share_random_states()
         self.rank = rank
         self.num_replicas = world
         if named:

@@ -80,6 +80,8 @@ def main(folder: str) -> None:
     initial = os.path.join(folder, "initial.weights.h5")
     strategy = distribution.DataParallel()
     report = {"devices": strategy.devices, "num_replicas": strategy.num_replicas}
+    # fit(shuffle=True) draws from NumPy's generator, unseeded here: the plan shared it.
+    report["shuffled"] = np.random.permutation(1000)[:8].tolist()
 
     # The same global batches on every rank, from a checkpoint written by one process.
     with strategy:

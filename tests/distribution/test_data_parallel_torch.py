@@ -100,6 +100,13 @@ def test_processes_are_the_replicas(launched):
         assert report["devices"] == ["cpu:0"] * WORLD
 
 
+def test_ranks_shuffle_alike(launched):
+    """The plan gives every rank rank 0's random states: a shuffled epoch orders the
+    samples the same way on each rank, so the shares make up one global batch."""
+    reports, _ = launched
+    assert reports[0]["shuffled"] == reports[1]["shuffled"]
+
+
 def test_loss_curve_metrics_and_weights_equal_one_process(launched, reference):
     """Epochs whose last batch holds 5 samples (shares 3 and 2) and 1 sample (rank 1's
     share empty): History's loss and accuracy and the final weights are those of one
