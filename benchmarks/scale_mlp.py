@@ -154,7 +154,9 @@ def launch_jax(count, options, batch):
 
 def launch_torch(count, options, batch):
     environment = _base_environment("torch", options.device)
-    if options.device == "cpu":
+    if options.torch_threads:
+        environment["OMP_NUM_THREADS"] = str(options.torch_threads)
+    elif options.device == "cpu":
         # The cores are shared by the ranks: the same threads in all as one process has.
         environment["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
     worker = _worker_arguments("torch", count, options, batch)
@@ -233,6 +235,12 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-per-device", type=int, default=128)
     parser.add_argument("--global-batch", type=int, help="fixed global batch (strong scaling)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="OMP_NUM_THREADS of every torch process (default on CPU: cores / N); on a busy "
+        "machine threads that wait for each other's cores can make torch 10x slower",
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
