@@ -119,6 +119,13 @@ def main(folder: str) -> None:
     normalized.fit(*batchnorm_arrays(), batch_size=5, epochs=1, shuffle=False, verbose=0)
     report["batchnorm_weights"] = as_lists(normalized.get_weights())
 
+    # Keras 2's entry point: the model compiled after it runs on the 2 processes.
+    replicated = kerasfront.utils.multi_gpu_model(classifier(), gpus=2)
+    replicated.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    replicated.load_weights(initial)
+    report["multi_gpu_replicas"] = replicated._distribution.num_replicas
+    report["multi_gpu_evaluation"] = replicated.evaluate(x_test, y_test, batch_size=4, verbose=0)
+
     try:
         devices = distribution.DataParallel(devices=3).devices
         report["error"] = f"no error; devices {devices}"

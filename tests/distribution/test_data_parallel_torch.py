@@ -178,6 +178,18 @@ def test_evaluate_and_predict_equal_one_process(launched, reference):
         np.testing.assert_allclose(report["prediction"], expected_prediction, rtol=RTOL, atol=ATOL)
 
 
+def test_multi_gpu_model_runs_on_the_processes(launched):
+    """Keras 2's multi_gpu_model(model, gpus=2), compiled and evaluated on 2 ranks."""
+    reports, folder = launched
+    model = worker.classifier()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.load_weights(str(folder / "initial.weights.h5"))
+    expected = model.evaluate(*worker.arrays(1, 13), batch_size=4, verbose=0)
+    for report in reports:
+        assert report["multi_gpu_replicas"] == WORLD
+        np.testing.assert_allclose(report["multi_gpu_evaluation"], expected, rtol=RTOL, atol=ATOL)
+
+
 def test_distributed_checkpoint_loads_in_one_process(launched):
     """Rank 0's save_weights, and the ModelCheckpoint file both ranks wrote at every epoch
     end (atomic saves: each rename puts a complete file in place), load here."""
