@@ -33,7 +33,10 @@ shared machine, other processes make the figures noisy: the load average is prin
 """
 
 
-def _choices(kind: str, allowed: tuple[str, ...]):
+def names_parser(kind: str, allowed: tuple[str, ...]):
+    """An argparse type: a comma-separated list of `allowed` names, returned in the order
+    of `allowed`; an unknown name is an error that lists the allowed ones."""
+
     def parse(text: str) -> list[str]:
         names = [name.strip() for name in text.split(",") if name.strip()]
         unknown = [name for name in names if name not in allowed]
@@ -47,7 +50,8 @@ def _choices(kind: str, allowed: tuple[str, ...]):
     return parse
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -68,28 +72,28 @@ def add_parser(commands) -> argparse.ArgumentParser:
     parser.add_argument("--model", choices=MODELS, default="mlp", help="default: mlp")
     parser.add_argument(
         "--backends",
-        type=_choices("backend", ENGINES),
+        type=names_parser("backend", ENGINES),
         default=list(ENGINES),
         metavar="LIST",
         help="comma-separated engines (default: tensorflow,torch,jax; missing ones are skipped)",
     )
     parser.add_argument(
         "--devices",
-        type=_choices("device", DEVICES),
+        type=names_parser("device", DEVICES),
         default=["cpu"],
         metavar="LIST",
         help="comma-separated: cpu, gpu (default: cpu)",
     )
     parser.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="timed epochs after the warm-up (default: 2, 5 for tiny)",
     )
     parser.add_argument(
         "--samples",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="samples per epoch (default: mlp 60000, cnn 8000, lstm 16000, tiny 4096)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from kerasfront.bench.command import ENGINES, _choices, _positive_int
+from kerasfront.bench.command import ENGINES, names_parser, positive_int
 from kerasfront.bench.worker import PARTS, RESULT_PREFIX
 
 
@@ -23,13 +23,13 @@ def main(model: str, argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=benchmark.default_epochs,
         help=f"timed epochs after the warm-up (default {benchmark.default_epochs})",
     )
-    parser.add_argument("--samples", type=_positive_int, default=benchmark.default_samples)
+    parser.add_argument("--samples", type=positive_int, default=benchmark.default_samples)
     parser.add_argument(
-        "--backends", type=_choices("backend", ENGINES), default=list(ENGINES), metavar="LIST"
+        "--backends", type=names_parser("backend", ENGINES), default=list(ENGINES), metavar="LIST"
     )
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument(
