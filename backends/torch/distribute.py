@@ -296,7 +296,7 @@ class TorchDataParallel:
             padded = tensor.new_zeros((longest, *tensor.shape[1:]))
             padded[:local] = tensor[:local]
             pieces = [torch.empty_like(padded) for _ in shares]
-            dist.all_gather(pieces, padded.contiguous())
+            dist.all_gather(pieces, padded)
             return torch.cat([piece[:size] for piece, size in zip(pieces, shares)])
 
         return tree.map_structure(gather, outputs)
@@ -316,24 +316,21 @@ class TorchDataParallel:
         """The gradient of the global batch's loss: sum over ranks of grad * share."""
         if self.num_replicas == 1:
             return list(grads)
-        return _weighted_sum(list(grads), self._weight(local_batch_size))
+        return _all_reduce_sum(list(grads), self._weight(local_batch_size))
 
     def average_state(self, values: list, local_batch_size: int) -> list:
         """Float forward state (moving statistics), averaged with the same weights."""
         if self.num_replicas == 1:
             return list(values)
-        return _weighted_sum(list(values), self._weight(local_batch_size))
+        return _all_reduce_sum(list(values), self._weight(local_batch_size))
 
     def sum_deltas(self, old_values: list, new_values: list) -> list:
         """Metric accumulators: old + every rank's (new - old)."""
         if self.num_replicas == 1:
             return list(new_values)
         empty = self._sizes is not None and self._sizes[0] == 0
-        deltas = [
-            torch.zeros_like(new) if empty else new - old
-            for old, new in zip(old_values, new_values)
-        ]
-        summed = _all_reduce_sum(deltas)
+        deltas = [new - old for old, new in zip(old_values, new_values)]
+        summed = _all_reduce_sum(deltas, 0.0 if empty else None)
         return [old + delta for old, delta in zip(old_values, summed)]
 
 
@@ -344,26 +341,17 @@ def _leading_size(batch) -> int:
     raise ValueError("DataParallel: a batch holds no tensor to split across the processes.")
 
 
-def _weighted_sum(tensors: list, weight: float) -> list:
-    if weight == 0.0:
-        # A borrowed row's values, zeroed (times 0 would keep an inf or NaN).
-        tensors = [torch.zeros_like(tensor) for tensor in tensors]
-    else:
-        tensors = [tensor * weight for tensor in tensors]
-    return _all_reduce_sum(tensors)
-
-
-def _all_reduce_sum(tensors: list) -> list:
-    """Each tensor summed over the ranks, with one all-reduce per dtype (one flat buffer
-    instead of one collective per tensor)."""
+def _all_reduce_sum(tensors: list, weight: float | None = None) -> list:
+    """Each tensor (times `weight`) summed over the ranks, with one all-reduce per dtype:
+    the tensors travel in one flat buffer instead of one collective each."""
     results = list(tensors)
     for positions in _by_dtype(tensors).values():
-        if len(positions) == 1:
-            single = tensors[positions[0]].contiguous()
-            dist.all_reduce(single)
-            results[positions[0]] = single
-            continue
+        # cat copies, so the buffer is ours to scale and overwrite even for one tensor.
         flat = torch.cat([tensors[i].reshape(-1) for i in positions])
+        if weight == 0.0:
+            flat.zero_()  # a borrowed row's values (times 0 would keep an inf or NaN)
+        elif weight is not None:
+            flat.mul_(weight)
         dist.all_reduce(flat)
         offset = 0
         for i in positions:
