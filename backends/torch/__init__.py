@@ -47,6 +47,22 @@ def devices() -> list[str]:
     return found
 
 
+def as_step_input(array):
+    """A NumPy batch as the steps take it, with no work beyond `from_numpy` on the CPU
+    (the tensor shares the batch's memory; steps never write to their inputs). On an
+    accelerator the batch is copied into pinned memory first, so that the copy to the
+    device does not block the host and overlaps the work already queued there."""
+    if array.dtype == object or not array.flags.c_contiguous:
+        return ops.convert_to_tensor(array)  # (raises for object arrays)
+    tensor = torch.from_numpy(array)
+    if DEVICE_IS_CPU:
+        return tensor
+    return tensor.pin_memory().to(ops.DEVICE, non_blocking=True)
+
+
+DEVICE_IS_CPU = ops.DEVICE.type == "cpu"
+
+
 def create_variable(value, trainable, name):
     tensor = torch.tensor(value, device=ops.DEVICE)
     if trainable and tensor.is_floating_point():

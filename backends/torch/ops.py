@@ -70,15 +70,23 @@ def is_tensor(x) -> bool:
 
 
 def cast(x, dtype):
-    return convert_to_tensor(x).to(to_torch_dtype(dtype))
+    dtype = to_torch_dtype(dtype)
+    if isinstance(x, torch.Tensor):  # the hot path inside steps: often already that dtype
+        return x if x.dtype == dtype else x.to(dtype)
+    return convert_to_tensor(x).to(dtype)
 
 
 def shape(x):
     return tuple(x.shape)
 
 
+# torch dtype -> its name, read many times per training step (losses, metrics).
+_DTYPE_NAMES = {torch_dtype: name for name, torch_dtype in DTYPES.items()}
+
+
 def dtype(x):
-    return str(x.dtype).removeprefix("torch.")
+    name = _DTYPE_NAMES.get(x.dtype)
+    return name if name is not None else str(x.dtype).removeprefix("torch.")
 
 
 def zeros(shape, dtype="float32"):
@@ -241,6 +249,8 @@ def _reduce(torch_function, needs_float=False):
         if axis is None:
             result = torch_function(x)
             return result.reshape((1,) * x.ndim) if keepdims else result
+        if type(axis) is int:  # the common case, without sorting a tuple of axes
+            return torch_function(x, axis, keepdim=keepdims)
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         # Reduce the highest axis first so the lower indices stay valid.
         for single in sorted((a % x.ndim for a in axes), reverse=True):

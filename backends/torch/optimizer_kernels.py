@@ -3,9 +3,10 @@ variables, updating the storages in place.
 
 Eager PyTorch runs each elementwise op as its own pass over memory and allocates a
 result for it; an Adam step written with plain ops makes about a dozen passes and as
-many allocations per variable. These kernels make six passes and allocate one
-temporary, as torch's own optimizers do. The optimizers in `kerasfront.optimizers`
-call them when the adapter has them; the formulas are the same.
+many allocations per variable. Adam uses torch's own fused kernel (one pass per
+variable) where it applies, the foreach form (six passes, one temporary) elsewhere. The
+optimizers in `kerasfront.optimizers` call them when the adapter has them; the formulas
+are the same.
 
 They receive the values the training step gave the optimizer, which on this engine are
 the variables' storages themselves, update them in place and return them.
@@ -14,6 +15,20 @@ the variables' storages themselves, update them in place and return them.
 from __future__ import annotations
 
 import torch
+
+# A step count so large that beta ** step is 0: torch's fused Adam then applies no bias
+# correction of its own, and the learning rate it is given (Keras 2's `alpha`, with both
+# corrections folded in) and `epsilon` act exactly as in Keras 2's formula.
+_NO_BIAS_CORRECTION: dict = {}
+# torch's fused kernel reads its tensors as dense memory in this order, so it only takes
+# contiguous ones; these are the dtypes it computes in float precision or more.
+_FUSED_DTYPES = (torch.float32, torch.float64)
+
+
+def _fused_adam_fits(tensor_lists) -> bool:
+    return all(
+        t.dtype in _FUSED_DTYPES and t.is_contiguous() for tensors in tensor_lists for t in tensors
+    )
 
 
 def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats=None):
@@ -25,22 +40,55 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats
     if not variables:  # foreach kernels refuse empty lists (a fully frozen model)
         return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
     with torch.no_grad():
-        torch._foreach_lerp_(ms, grads, 1.0 - beta_1)  # m + (1 - b1)(g - m): the same m
-        torch._foreach_mul_(vs, beta_2)
-        torch._foreach_addcmul_(vs, grads, grads, value=1.0 - beta_2)
-        if v_hats is not None:
-            torch._foreach_maximum_(v_hats, vs)
-        denominators = torch._foreach_sqrt(vs if v_hats is None else v_hats)
-        torch._foreach_add_(denominators, epsilon)
-        if alpha.device.type == "cpu":
-            # Reading a CPU scalar costs nothing and lets one fused pass do the update.
-            torch._foreach_addcdiv_(variables, ms, denominators, [-float(alpha)] * len(ms))
+        tensor_lists = (variables, grads, ms, vs, v_hats or ())
+        if hasattr(torch, "_fused_adam_") and _fused_adam_fits(tensor_lists):
+            _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
         else:
-            # On an accelerator, reading alpha would wait for the device; keep it there.
-            steps = torch._foreach_div(ms, denominators)
-            torch._foreach_mul_(steps, alpha)
-            torch._foreach_sub_(variables, steps)
+            _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
     return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
+
+
+def _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon):
+    """torch's fused Adam: one pass over each variable, no temporaries."""
+    device = variables[0].device
+    no_correction = _NO_BIAS_CORRECTION.get(device)
+    if no_correction is None:
+        no_correction = _NO_BIAS_CORRECTION[device] = torch.tensor(1e30, device=device)
+    # Reading a CPU scalar costs nothing; on an accelerator alpha stays on the device.
+    lr = float(alpha) if alpha.device.type == "cpu" else alpha
+    torch._fused_adam_(
+        variables,
+        grads,
+        ms,
+        vs,
+        v_hats or [],
+        [no_correction] * len(variables),
+        lr=lr,
+        beta1=beta_1,
+        beta2=beta_2,
+        weight_decay=0.0,
+        eps=epsilon,
+        amsgrad=v_hats is not None,
+        maximize=False,
+    )
+
+
+def _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon):
+    torch._foreach_lerp_(ms, grads, 1.0 - beta_1)  # m + (1 - b1)(g - m): the same m
+    torch._foreach_mul_(vs, beta_2)
+    torch._foreach_addcmul_(vs, grads, grads, value=1.0 - beta_2)
+    if v_hats is not None:
+        torch._foreach_maximum_(v_hats, vs)
+    denominators = torch._foreach_sqrt(vs if v_hats is None else v_hats)
+    torch._foreach_add_(denominators, epsilon)
+    if alpha.device.type == "cpu":
+        # Reading a CPU scalar costs nothing and lets one fused pass do the update.
+        torch._foreach_addcdiv_(variables, ms, denominators, [-float(alpha)] * len(ms))
+    else:
+        # On an accelerator, reading alpha would wait for the device; keep it there.
+        steps = torch._foreach_div(ms, denominators)
+        torch._foreach_mul_(steps, alpha)
+        torch._foreach_sub_(variables, steps)
 
 
 def sgd_momentum_update(variables, grads, velocities, learning_rate, momentum, nesterov):

@@ -130,7 +130,9 @@ class CompiledLoss:
 
     def __call__(self, y_true, y_pred, sample_weights):
         """Returns (total, [loss of each output, None where no loss])."""
-        total, per_output_losses = 0.0, []
+        # No `0.0 + 1.0 * loss` for the usual single output: every op here is also a node
+        # of the backward pass, which eager PyTorch runs op by op.
+        total, per_output_losses = None, []
         for index, (fn, weight, target, prediction, sw) in enumerate(
             zip(self.functions, self.weights, y_true, y_pred, sample_weights)
         ):
@@ -142,7 +144,8 @@ class CompiledLoss:
                 values = self.weigh(values, sw, index, prediction)
             loss = ops.mean(values)
             per_output_losses.append(loss)
-            total = total + weight * loss
+            term = loss if weight == 1 else weight * loss
+            total = term if total is None else total + term
         return total, per_output_losses
 
     def check_sample_weights(self, sample_weights: list, output_shapes: list) -> None:
