@@ -35,7 +35,16 @@ class Variable:
         dtype: defaults to the dtype of `initial_value`, float values to `floatx()`.
     """
 
-    __slots__ = ("_storage", "name", "trainable", "shape", "dtype", "constraint", "__weakref__")
+    __slots__ = (
+        "_storage",
+        "_handed_out",
+        "name",
+        "trainable",
+        "shape",
+        "dtype",
+        "constraint",
+        "__weakref__",
+    )
 
     def __init__(self, initial_value, trainable: bool = True, name: str = "variable", dtype=None):
         value = np.asarray(initial_value)
@@ -49,6 +58,10 @@ class Variable:
         self.shape = tuple(value.shape)
         self.dtype = str(value.dtype)
         self._storage = ADAPTER.create_variable(value, self.trainable, name)
+        # Set when the storage itself was given out (a read outside a step): a JAX step,
+        # which donates the buffers of the state it updates, then works on a copy, so the
+        # array the user holds stays valid.
+        self._handed_out = False
 
     @property
     def value(self):
@@ -57,11 +70,14 @@ class Variable:
             scoped = _SCOPES[-1].values.get(self)
             if scoped is not None:
                 return scoped
+        self._handed_out = True
         return ADAPTER.read_variable(self._storage)
 
     @property
     def storage(self):
-        """The engine object itself (`tf.Variable`, `torch.nn.Parameter`, JAX array)."""
+        """The engine object itself (`tf.Variable`, `torch.nn.Parameter`, JAX array). On
+        JAX the next training step may donate it (its buffer is reused): read `value` to
+        keep an array that stays valid."""
         return self._storage
 
     def assign(self, value) -> None:
@@ -76,10 +92,12 @@ class Variable:
                 f"shape {value_shape}."
             )
         self._storage = ADAPTER.assign_variable(self._storage, value)
+        self._handed_out = False  # a new storage: nobody holds it yet
 
     def _set_storage(self, storage) -> None:
         """Replaces the storage with a value computed by a compiled step (no checks)."""
         self._storage = storage
+        self._handed_out = False
 
     def assign_add(self, delta) -> None:
         self.assign(self.value + delta)
@@ -88,7 +106,8 @@ class Variable:
         """A writable copy of the current value. Never a view: on CPU, torch shares
         memory with NumPy and the fused optimizers update storage in place, so a view
         taken as a snapshot (EarlyStopping's best weights) would change with training."""
-        return np.array(ADAPTER.convert_to_numpy(self.value), copy=True)
+        value = self.value if _SCOPES else ADAPTER.read_variable(self._storage)
+        return np.array(ADAPTER.convert_to_numpy(value), copy=True)
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()

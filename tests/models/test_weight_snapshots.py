@@ -9,7 +9,7 @@ import numpy as np
 
 import kerasfront as keras
 from kerasfront import backend as K
-from kerasfront import callbacks, layers, optimizers
+from kerasfront import callbacks, layers, ops, optimizers
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(16, 4)).astype("float32")
@@ -65,3 +65,34 @@ def test_early_stopping_restores_the_best_weights_with_adam():
     assert not np.allclose(best[0], last[0]), "Adam did not move the weights after epoch 2"
     for restored, expected in zip(model.get_weights(), best):
         np.testing.assert_array_equal(restored, expected)
+
+
+def test_arrays_read_from_layer_attributes_stay_valid_after_fit():
+    # JAX steps donate the buffers of the state they update; an array the user read from
+    # `layer.kernel` or `Variable.value` must not be one of them ("Array has been deleted").
+    model = small_model()
+    kernel_variable = model.layers[0].weights[0]
+    reads = {
+        "layer.kernel": model.layers[0].kernel,
+        "Variable.value": kernel_variable.value,
+        "optimizer slot": None,
+    }
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)  # builds the optimizer's slots
+    slot = model.optimizer.weights[-1]
+    reads["optimizer slot"] = slot.value
+    before = {name: np.array(ops.convert_to_numpy(value)) for name, value in reads.items()}
+    model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
+    assert not np.allclose(kernel_variable.numpy(), before["layer.kernel"])
+    for name, value in reads.items():
+        # Still readable after training. On torch and TensorFlow the read is the live
+        # Parameter / tf.Variable (Keras's `layer.kernel`), which follows training; a JAX
+        # array is immutable, so it keeps the value it had when read.
+        after = ops.convert_to_numpy(value)
+        assert after.shape == before[name].shape, name
+        if K.backend() == "jax":
+            np.testing.assert_array_equal(after, before[name], err_msg=name)
+    # The variables read the trained values, and training goes on from them.
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(model.layers[0].kernel), kernel_variable.numpy()
+    )
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
