@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
+import numpy as np
+
 from kerasfront import config, tree
 from kerasfront.backend.contract import EAGER, OP_NAMES
 from kerasfront.backend.tracing import (
@@ -56,6 +58,11 @@ def devices() -> list[str]:
         for kind in ("CPU", "GPU")
         for index, device in enumerate(tf.config.list_logical_devices(kind))
     ]
+
+
+def as_step_input(array):
+    """A NumPy batch as the steps take it: `tf.constant` is the shortest way in."""
+    return tf.constant(array)
 
 
 def create_variable(value, trainable, name):
@@ -146,7 +153,8 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
                 storage.assign(new)
         return outputs
 
-    return _with_index_errors(_compiled(step, jit_compile))
+    compiled = _compiled(step, jit_compile)
+    return _with_index_errors(getattr(compiled, "call_by_signature", compiled))
 
 
 def compile_function(pure_fn, variables, jit_compile=None):
@@ -159,35 +167,81 @@ def compile_function(pure_fn, variables, jit_compile=None):
 
 
 def _compiled(function, jit_compile):
-    """`function` as a tf.function (with XLA when jit_compile is True), or as it is for
-    EAGER (`run_eagerly=True`).
-
-    Traced without AutoGraph first: converting every function the step calls (all of
-    kerasfront's layers and ops) makes tracing many times slower, and our code branches
-    only on Python values. A user's layer that branches on a tensor (`if K.sum(x) > 0:`)
-    fails that trace with OperatorNotAllowedInGraphError; the step is then traced again
-    with AutoGraph, which turns such branches into graph conditionals, as tf.keras does.
-    """
+    """`function` as a `_Compiled` tf.function (with XLA when jit_compile is True), or as
+    it is for EAGER (`run_eagerly=True`)."""
     if jit_compile == EAGER:
         return function
-    # TensorFlow counts traces per code object: every model's step shares the code of
-    # `compile_state_step`'s closure, so ten models predicting in a row would read as one
-    # function retracing and warn. A partial has no code object of its own, so each step
-    # is counted alone (and still warns if it really retraces often).
-    function = functools.partial(function)
-    plain = tf.function(function, jit_compile=bool(jit_compile), autograph=False)
-    chosen = [plain]
+    return _Compiled(function, bool(jit_compile))
 
-    def run(*args):
+
+class _Unmatched(Exception):
+    """A batch holding something other than tensors, None and lists/tuples/dicts."""
+
+
+def _signature(item):
+    """The structure, shapes and dtypes of a batch, as a hashable key."""
+    if item is None:
+        return None
+    if isinstance(item, (tf.Tensor, np.ndarray)):
+        return tuple(item.shape), item.dtype
+    if isinstance(item, (list, tuple)):
+        return type(item), tuple(_signature(part) for part in item)
+    if isinstance(item, dict):
+        return dict, tuple((key, _signature(item[key])) for key in sorted(item))
+    raise _Unmatched
+
+
+class _Compiled:
+    """A tf.function, traced without AutoGraph first.
+
+    Converting every function the step calls (all of kerasfront's layers and ops) makes
+    tracing many times slower, and our code branches only on Python values. A user's
+    layer that branches on a tensor (`if K.sum(x) > 0:`) fails that trace with
+    OperatorNotAllowedInGraphError; the function is then traced again with AutoGraph,
+    which turns such branches into graph conditionals, as tf.keras does.
+    """
+
+    def __init__(self, function, jit_compile: bool):
+        # TensorFlow counts traces per code object: every model's step shares the code of
+        # `compile_state_step`'s closure, so ten models predicting in a row would read as
+        # one function retracing and warn. A partial has no code object of its own, so
+        # each step is counted alone (and still warns if it really retraces often).
+        self._function = functools.partial(function)
+        self._jit_compile = jit_compile
+        self._autograph = False
+        self._traced = tf.function(self._function, jit_compile=jit_compile, autograph=False)
+        self._by_signature: dict = {}
+
+    def _with_autograph(self, error) -> None:
+        if self._autograph:
+            raise error
+        self._autograph = True
+        self._traced = tf.function(self._function, jit_compile=self._jit_compile, autograph=True)
+
+    def __call__(self, *args):
         try:
-            return chosen[0](*args)
-        except tf.errors.OperatorNotAllowedInGraphError:
-            if chosen[0] is not plain:
-                raise
-            chosen[0] = tf.function(function, jit_compile=bool(jit_compile), autograph=True)
-            return chosen[0](*args)
+            return self._traced(*args)
+        except tf.errors.OperatorNotAllowedInGraphError as error:
+            self._with_autograph(error)
+            return self._traced(*args)
 
-    return run
+    def call_by_signature(self, *args):
+        """Like calling it, for the training loops' batches: the traced graph is looked up
+        by the batch's shapes in a dict of our own and called directly, which skips the
+        tf.function's matching of its arguments (about half of a small step's time)."""
+        try:
+            key = _signature(args)
+        except _Unmatched:
+            return self(*args)
+        concrete = self._by_signature.get(key)
+        if concrete is None:
+            try:
+                concrete = self._traced.get_concrete_function(*args)
+            except tf.errors.OperatorNotAllowedInGraphError as error:
+                self._with_autograph(error)
+                concrete = self._traced.get_concrete_function(*args)
+            self._by_signature[key] = concrete
+        return concrete(*args)
 
 
 def set_matmul_precision(value: str) -> None:
