@@ -7,6 +7,7 @@ import os
 import re
 
 from kerasfront.callbacks.base import Callback
+from kerasfront.distribution import data_parallel
 
 _STATE_FILE = "training_state.json"
 # One HDF5 file per backup: the model's weights and the optimizer's state together, so
@@ -39,6 +40,10 @@ class BackupAndRestore(Callback):
 
     Note: with `shuffle=True` the resumed epochs see another sample order than an
     uninterrupted run would; random layers draw afresh too.
+
+    When several processes train one model (torchrun), every process restores from the
+    backup, the first one alone writes and deletes it, and the others wait for it at
+    each epoch end, so a restart finds one complete backup for all of them.
     """
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
@@ -119,6 +124,11 @@ class BackupAndRestore(Callback):
         return self._resume_epoch
 
     def on_epoch_end(self, epoch, logs=None):
+        if data_parallel.is_chief(self.model):
+            self._back_up(epoch)
+        data_parallel.barrier(self.model)
+
+    def _back_up(self, epoch):
         from kerasfront.saving import safe_h5, weights_h5
         from kerasfront.saving.atomic import atomic_path, write_bytes_atomically
 
@@ -143,6 +153,11 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs=None):
         self._resume_epoch = None
+        if data_parallel.is_chief(self.model):
+            self._delete_backup()
+        data_parallel.barrier(self.model)
+
+    def _delete_backup(self):
         if not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
             return
         self._remove_backups(keep=None)

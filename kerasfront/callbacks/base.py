@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kerasfront.distribution import data_parallel
+
 
 class Callback:
     """Base class of callbacks. Override the hooks you need.
@@ -16,7 +18,12 @@ class Callback:
     Keras 2 named the training-batch hooks `on_batch_begin`/`on_batch_end`; tf.keras 2 calls
     them `on_train_batch_begin`/`on_train_batch_end`. A callback may override either name:
     the loop calls the `on_train_batch_*` hooks, which call the Keras 2 ones by default.
+
+    A callback whose `chief_only` is True (the loggers, TensorBoard) runs only in the
+    first process when several processes train one model (`kerasfront.distribution`).
     """
+
+    chief_only = False
 
     def __init__(self):
         self.model = None
@@ -72,6 +79,10 @@ class CallbackList:
 
     def __init__(self, callbacks, model, params: dict):
         self.callbacks = list(callbacks)
+        if not data_parallel.is_chief(model):
+            # One of several processes training the model (torchrun's ranks above 0):
+            # logs, progress and event files come from the first process only.
+            self.callbacks = [c for c in self.callbacks if not getattr(c, "chief_only", False)]
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(

@@ -117,6 +117,8 @@ class ProgbarLogger(Callback):
             with `count_mode="steps"`.
     """
 
+    chief_only = True  # one per training, written by the first process
+
     def __init__(self, count_mode="samples", stateful_metrics=None, verbose=None):
         super().__init__()
         if isinstance(count_mode, int) and not isinstance(count_mode, bool):
@@ -191,6 +193,8 @@ class CSVLogger(Callback):
         append: True appends to an existing file (writing the header only if the file is
             empty); False overwrites it.
     """
+
+    chief_only = True  # one per training, written by the first process
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()

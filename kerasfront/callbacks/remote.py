@@ -31,6 +31,8 @@ class RemoteMonitor(Callback):
             the `requests` library does).
     """
 
+    chief_only = True  # one per training, written by the first process
+
     def __init__(
         self,
         root="http://localhost:9000",

@@ -50,6 +50,8 @@ class TensorBoard(Callback):
     implemented; giving them a value other than their default raises a ValueError.
     """
 
+    chief_only = True  # one per training, written by the first process
+
     def __init__(
         self,
         log_dir="logs",

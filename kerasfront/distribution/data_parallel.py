@@ -73,6 +73,18 @@ class DataParallel:
     def num_replicas(self) -> int:
         return self.plan.num_replicas
 
+    @property
+    def is_chief(self) -> bool:
+        """Whether this process writes files and prints progress: False only on the
+        processes after the first of a multi-process run (torchrun's ranks above 0)."""
+        return getattr(self.plan, "is_chief", True)
+
+    def barrier(self) -> None:
+        """Waits for every process of a multi-process run (nothing in one process)."""
+        wait = getattr(self.plan, "barrier", None)
+        if wait is not None:
+            wait()
+
     def __enter__(self):
         self.plan.enter()
         _SCOPES.append(self)
@@ -101,6 +113,20 @@ def set_distribution(value: DataParallel | None) -> None:
             f"received {type(value).__name__}: {value!r:.80}."
         )
     _GLOBAL[0] = value
+
+
+def is_chief(model) -> bool:
+    """Whether this process writes the files and logs of `model`'s training: callbacks ask,
+    so several processes training one model do not write the same file at once."""
+    strategy = getattr(model, "_distribution", None)
+    return strategy is None or strategy.is_chief
+
+
+def barrier(model) -> None:
+    """Waits for every process training `model` (nothing on one process)."""
+    strategy = getattr(model, "_distribution", None)
+    if strategy is not None:
+        strategy.barrier()
 
 
 def list_devices() -> list[str]:

@@ -6,6 +6,8 @@ tests/distribution/test_data_parallel_torch.py launches this file with
 runs of the same functions, which it imports from here.
 """
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -126,6 +128,8 @@ def main(folder: str) -> None:
     report["multi_gpu_replicas"] = replicated._distribution.num_replicas
     report["multi_gpu_evaluation"] = replicated.evaluate(x_test, y_test, batch_size=4, verbose=0)
 
+    report.update(chief_only_callbacks(strategy, folder))
+
     try:
         devices = distribution.DataParallel(devices=3).devices
         report["error"] = f"no error; devices {devices}"
@@ -134,6 +138,28 @@ def main(folder: str) -> None:
 
     with open(os.path.join(folder, f"rank{rank}.json"), "w") as handle:
         json.dump(report, handle)
+
+
+def chief_only_callbacks(strategy, folder: str) -> dict:
+    """Progress, CSV rows and backups of one training, written by rank 0 alone: each rank
+    records whether it printed a progress bar; rank 0 reads the CSV log afterwards."""
+    with strategy:
+        model = classifier()
+    callbacks = [
+        kerasfront.callbacks.CSVLogger(os.path.join(folder, "log.csv")),
+        kerasfront.callbacks.BackupAndRestore(os.path.join(folder, "backup")),
+    ]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        model.fit(*arrays(0, 21), batch_size=8, epochs=3, verbose=1, callbacks=callbacks)
+    strategy.barrier()  # rank 0 has closed the log
+    with open(os.path.join(folder, "log.csv"), encoding="utf-8") as log:
+        rows = log.read().splitlines()
+    return {
+        "printed_progress": "Epoch 1/3" in printed.getvalue(),
+        "csv_rows": rows,
+        "backup_left": os.path.exists(os.path.join(folder, "backup")),
+    }
 
 
 def count_all_reduces(model, x, y) -> float:

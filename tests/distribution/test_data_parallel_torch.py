@@ -233,3 +233,12 @@ def test_one_process_outside_torchrun():
     _assert_weights_close(parallel.get_weights(), plain.get_weights())
     with pytest.raises(ValueError, match="torchrun --nproc_per_node 2"):
         distribution.DataParallel(devices=2).devices  # noqa: B018 - makes the plan
+
+
+def test_logs_progress_and_backups_come_from_rank_zero(launched):
+    reports, _ = launched
+    assert [r["printed_progress"] for r in reports] == [True, False]
+    rows = reports[0]["csv_rows"]
+    assert rows[0].split(",")[0] == "epoch"
+    assert [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2"]  # once each
+    assert not any(r["backup_left"] for r in reports)  # deleted once, after both finished
