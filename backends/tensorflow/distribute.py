@@ -200,6 +200,11 @@ class MirroredPlan:
             variable._set_storage(mirrored)
 
     # ---- hooks called inside a replica ---------------------------------------------------
+    def replica_index(self):
+        """This replica's id: random layers shift their seeds by it, so replicas draw
+        apart."""
+        return tf.distribute.get_replica_context().replica_id_in_sync_group
+
     def reduce_gradients(self, grads, local_batch_size: int):
         return _weighted_sum(list(grads), local_batch_size, self._global_size)
 

@@ -312,6 +312,10 @@ class TorchDataParallel:
             total = int(count.item())
         return local / total if total else 0.0
 
+    def replica_index(self) -> int:
+        """This rank: random layers shift their seeds by it, so replicas draw apart."""
+        return self.rank
+
     def reduce_gradients(self, grads: list, local_batch_size: int) -> list:
         """The gradient of the global batch's loss: sum over ranks of grad * share."""
         if self.num_replicas == 1:

@@ -13,6 +13,8 @@ forward state and metric accumulators, so each replica applies the same update.
 
 from __future__ import annotations
 
+import numpy as np
+
 from kerasfront import tree
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
@@ -82,6 +84,12 @@ def make_train_step(model, jit_compile):
         if id(v) not in metric_ids | optimizer_ids and v.dtype.startswith(("float", "bfloat"))
     ]
     summed = [count + i for i, v in enumerate(others) if id(v) in metric_ids]
+    # A plan whose replicas each run the forward pass on their share (torch, TensorFlow)
+    # shifts the seeds of random layers by the replica's index for that pass, so the
+    # replicas draw different dropout masks; the shift is undone after it, keeping the
+    # seed state the same everywhere. (JAX runs one program over the global batch.)
+    shifts_seeds = plan is not None and hasattr(plan, "replica_index")
+    seeded = _seed_state_positions(model, others) if shifts_seeds else []
 
     def loss_fn(trainable_values, other_values, x, y, sample_weights):
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
@@ -94,9 +102,18 @@ def make_train_step(model, jit_compile):
 
     def step(read_only, values, x, y, sample_weights):
         trainable_values, other_values = values[:count], values[count:]
+        if seeded:
+            shift = _seed_shift(plan.replica_index())
+            other_values = _replaced(
+                other_values, seeded, [other_values[i] + shift for i in seeded]
+            )
         (total, (outputs, per_output, other_values)), grads = gradient_fn(
             trainable_values, other_values, x, y, sample_weights
         )
+        if seeded:
+            other_values = _replaced(
+                other_values, seeded, [other_values[i] - shift for i in seeded]
+            )
         if plan is not None:
             grads = plan.reduce_gradients(grads, _batch_size(x))
             other_values = _replaced(
@@ -118,6 +135,26 @@ def make_train_step(model, jit_compile):
         return new_values, ()
 
     return _compiler(plan)(step, [], state, jit_compile)
+
+
+def _seed_state_positions(model, others) -> list[int]:
+    """Positions in `others` of the seed states of the model's random layers."""
+    states, pending = set(), [model]
+    while pending:
+        layer = pending.pop()
+        states.update(id(generator.state) for generator in layer._seed_generators)
+        pending.extend(layer._sublayers)
+    return [i for i, v in enumerate(others) if id(v) in states]
+
+
+# A seed state is [seed, draws so far]: replicas shift the seed by index * a large prime,
+# far from the seeds of other layers (made from consecutive user seeds).
+_REPLICA_SEED_STRIDE = 1_000_003
+
+
+def _seed_shift(replica_index):
+    stride = ADAPTER.convert_to_tensor(np.array([_REPLICA_SEED_STRIDE, 0], dtype="int32"))
+    return stride * replica_index
 
 
 def _replaced(values: list, positions: list[int], replacements: list) -> list:

@@ -157,6 +157,44 @@ def run_all_reduce_check(result):
     }
 
 
+def dropout_model():
+    return kerasfront.Sequential(
+        [
+            layers.Dropout(0.5, seed=3, input_shape=(16,)),
+            layers.Dense(1, use_bias=False, kernel_initializer="ones"),
+        ]
+    )
+
+
+def run_dropout(result):
+    """One step on two identical samples, one per replica: the kernel gradient each
+    replica computed is zero where its dropout mask dropped the input."""
+    strategy = distribution.DataParallel(devices=["cpu:0", "cpu:1"])
+    plan = strategy.plan
+    original = plan.reduce_gradients
+    local_grads = [tf.Variable(tf.zeros((16, 1))) for _ in range(2)]
+
+    def recording(grads, local_batch_size):
+        context = tf.distribute.get_replica_context()
+        local_grads[int(tf.get_static_value(context.replica_id_in_sync_group))].assign(grads[0])
+        return original(grads, local_batch_size)
+
+    plan.reduce_gradients = recording
+    with strategy:
+        model = dropout_model()
+        model.compile(optimizer=kerasfront.optimizers.SGD(0.1), loss="mse")
+    single = dropout_model()
+    single.compile(optimizer=kerasfront.optimizers.SGD(0.1), loss="mse")
+    x, y = np.ones((2, 16), "float32"), np.zeros((2, 1), "float32")
+    for trained in (model, single):
+        trained.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    result["dropout"] = {
+        "local_kernel_grads": listed(local_grads),
+        "seed_state": listed([model.layers[0].seed_generator.state.numpy()]),
+        "single_seed_state": listed([single.layers[0].seed_generator.state.numpy()]),
+    }
+
+
 def run_batch_norm(result):
     """BatchNormalization first, so its moving statistics depend on the data alone."""
 
@@ -241,6 +279,7 @@ def main():
         run_checkpoints(result, single, parallel, directory)
     run_all_reduce_check(result)
     run_batch_norm(result)
+    run_dropout(result)
     run_multi_gpu_model(result)
     run_errors(result)
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")

@@ -129,6 +129,7 @@ def main(folder: str) -> None:
     report["multi_gpu_evaluation"] = replicated.evaluate(x_test, y_test, batch_size=4, verbose=0)
 
     report.update(chief_only_callbacks(strategy, folder))
+    report.update(dropout_masks(strategy))
 
     try:
         devices = distribution.DataParallel(devices=3).devices
@@ -138,6 +139,45 @@ def main(folder: str) -> None:
 
     with open(os.path.join(folder, f"rank{rank}.json"), "w") as handle:
         json.dump(report, handle)
+
+
+def dropout_masks(strategy) -> dict:
+    """Two identical samples, one per rank, through Dropout: the kernel gradient this rank
+    computed is zero where its mask dropped the input. Also the seed state afterwards,
+    and a single-process twin's (the rank shift must be undone)."""
+
+    def model():
+        return kerasfront.Sequential(
+            [
+                layers.Dropout(0.5, seed=3, input_shape=(16,)),
+                layers.Dense(1, use_bias=False, kernel_initializer="ones"),
+            ]
+        )
+
+    with strategy:
+        parallel = model()
+        parallel.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    plan, recorded = strategy.plan, []
+    original = plan.reduce_gradients
+
+    def recording(grads, local_batch_size):
+        recorded.append(grads[0].detach().cpu().numpy().ravel().tolist())
+        return original(grads, local_batch_size)
+
+    plan.reduce_gradients = recording
+    x, y = np.ones((2, 16), "float32"), np.zeros((2, 1), "float32")
+    try:
+        parallel.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    finally:
+        plan.reduce_gradients = original
+    single = model()
+    single.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    single.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    return {
+        "dropout_grads": recorded[0],
+        "seed_state": parallel.layers[0].seed_generator.state.numpy().tolist(),
+        "single_seed_state": single.layers[0].seed_generator.state.numpy().tolist(),
+    }
 
 
 def chief_only_callbacks(strategy, folder: str) -> dict:

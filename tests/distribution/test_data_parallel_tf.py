@@ -193,3 +193,12 @@ def test_two_workers_of_a_tf_config_cluster_train_as_one_device(result):
         np.testing.assert_allclose(output["evaluate"], single["evaluate"], rtol=RTOL, atol=ATOL)
         # Every worker gets the outputs of the whole batch, gathered from both hosts.
         np.testing.assert_allclose(output["predict"], single["predict"], rtol=RTOL, atol=ATOL)
+
+
+def test_replicas_draw_their_own_dropout_masks(result):
+    check = result["dropout"]
+    kept = [np.asarray(g).ravel() != 0 for g in check["local_kernel_grads"]]
+    assert all(0 < k.sum() < 16 for k in kept)  # a mask with both kinds of entry
+    assert (kept[0] != kept[1]).any()  # the replicas' masks differ
+    # The seed state advances as on one device: the replicas' shifts are undone.
+    np.testing.assert_array_equal(check["seed_state"], check["single_seed_state"])

@@ -242,3 +242,12 @@ def test_logs_progress_and_backups_come_from_rank_zero(launched):
     assert rows[0].split(",")[0] == "epoch"
     assert [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2"]  # once each
     assert not any(r["backup_left"] for r in reports)  # deleted once, after both finished
+
+
+def test_ranks_draw_their_own_dropout_masks(launched):
+    reports, _ = launched
+    kept = [np.asarray(r["dropout_grads"]) != 0 for r in reports]
+    assert all(0 < k.sum() < 16 for k in kept)  # a mask with both kinds of entry
+    assert (kept[0] != kept[1]).any()  # the ranks' masks differ
+    for report in reports:  # the seed state advances as in one process: shifts undone
+        assert report["seed_state"] == report["single_seed_state"]
