@@ -26,7 +26,7 @@ _FUSED_DTYPES = (torch.float32, torch.float64)
 
 
 def _fused_adam_fits(tensor_lists) -> bool:
-    return all(
+    return hasattr(torch, "_fused_adam_") and all(
         t.dtype in _FUSED_DTYPES and t.is_contiguous() for tensors in tensor_lists for t in tensors
     )
 
@@ -40,11 +40,17 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats
     if not variables:  # foreach kernels refuse empty lists (a fully frozen model)
         return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
     with torch.no_grad():
+        # Under torch.compile (jit_compile=True) the foreach form, which it traces into
+        # its own fused code; the fused kernel's in-place update of the step's inputs is
+        # not something it can trace.
+        compiling = torch.compiler.is_compiling()
         tensor_lists = (variables, grads, ms, vs, v_hats or ())
-        if hasattr(torch, "_fused_adam_") and _fused_adam_fits(tensor_lists):
+        if not compiling and _fused_adam_fits(tensor_lists):
             _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
         else:
-            _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
+            _foreach_adam(
+                variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon, compiling
+            )
     return (variables, ms, vs) if v_hats is None else (variables, ms, vs, v_hats)
 
 
@@ -73,7 +79,7 @@ def _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon
     )
 
 
-def _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon):
+def _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon, compiling):
     torch._foreach_lerp_(ms, grads, 1.0 - beta_1)  # m + (1 - b1)(g - m): the same m
     torch._foreach_mul_(vs, beta_2)
     torch._foreach_addcmul_(vs, grads, grads, value=1.0 - beta_2)
@@ -81,8 +87,9 @@ def _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsil
         torch._foreach_maximum_(v_hats, vs)
     denominators = torch._foreach_sqrt(vs if v_hats is None else v_hats)
     torch._foreach_add_(denominators, epsilon)
-    if alpha.device.type == "cpu":
-        # Reading a CPU scalar costs nothing and lets one fused pass do the update.
+    if alpha.device.type == "cpu" and not compiling:
+        # Reading a CPU scalar costs nothing and lets one fused pass do the update (a
+        # compiled step would break its graph there).
         torch._foreach_addcdiv_(variables, ms, denominators, [-float(alpha)] * len(ms))
     else:
         # On an accelerator, reading alpha would wait for the device; keep it there.
