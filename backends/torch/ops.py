@@ -10,6 +10,8 @@ import torch.nn.functional as F
 
 from kerasfront.backend.numpy_like import arange_dtype, seed_to_int
 
+from . import counter_random
+
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 DTYPES = {
@@ -341,17 +343,31 @@ def _generator(seed):
     return torch.Generator(device=DEVICE).manual_seed(seed_to_int(seed.tolist()))
 
 
+def _on_accelerator(seed) -> bool:
+    """Whether `seed` is a tensor away from the host: then the draws are computed there
+    (`counter_random`), since seeding a generator would read the seed back first."""
+    return isinstance(seed, torch.Tensor) and seed.device.type != "cpu"
+
+
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
-    sample = torch.rand(
-        tuple(shape), generator=_generator(seed), dtype=to_torch_dtype(dtype), device=DEVICE
-    )
+    torch_dtype = to_torch_dtype(dtype)
+    if _on_accelerator(seed):
+        sample = counter_random.uniform(tuple(shape), seed, torch_dtype)
+    else:
+        sample = torch.rand(
+            tuple(shape), generator=_generator(seed), dtype=torch_dtype, device=DEVICE
+        )
     return sample * (maxval - minval) + minval
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
-    sample = torch.randn(
-        tuple(shape), generator=_generator(seed), dtype=to_torch_dtype(dtype), device=DEVICE
-    )
+    torch_dtype = to_torch_dtype(dtype)
+    if _on_accelerator(seed):
+        sample = counter_random.normal(tuple(shape), seed, torch_dtype)
+    else:
+        sample = torch.randn(
+            tuple(shape), generator=_generator(seed), dtype=torch_dtype, device=DEVICE
+        )
     return sample * stddev + mean
 
 
@@ -367,8 +383,11 @@ def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=N
     # outliers (TensorFlow's way), without a data-dependent loop.
     low, high = _TRUNCATION_BOUNDS
     torch_dtype = to_torch_dtype(dtype)
-    uniform = torch.rand(
-        tuple(shape), generator=_generator(seed), dtype=torch.float64, device=DEVICE
-    )
+    if _on_accelerator(seed):
+        uniform = counter_random.uniform(tuple(shape), seed, torch.float64)
+    else:
+        uniform = torch.rand(
+            tuple(shape), generator=_generator(seed), dtype=torch.float64, device=DEVICE
+        )
     unit = math.sqrt(2.0) * torch.erfinv(2.0 * (low + (high - low) * uniform) - 1.0)
     return (unit.clamp(-2.0, 2.0) * stddev + mean).to(torch_dtype)

@@ -181,5 +181,7 @@ class SeedGenerator:
         # A copy: on engines whose assignment updates storage in place, the value read
         # here would otherwise change with the assignment below.
         current = self.state.value * 1
-        self.state.assign(current + ADAPTER.convert_to_tensor(np.array([0, 1], dtype="int32")))
+        # [0, 1] made where the state lives (a range, not a NumPy constant copied from the
+        # host at every call: on an accelerator that copy waits for the device).
+        self.state.assign(current + ADAPTER.arange(2, dtype="int32"))
         return current

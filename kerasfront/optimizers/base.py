@@ -221,12 +221,13 @@ class Optimizer:
             )
         grads = self._clip(grads)
         lr = self._current_learning_rate()
-        step = ops.cast(self.iterations.value + 1, config.floatx())
+        next_iteration = self.iterations.value + 1  # one op for both uses (eager torch)
+        step = ops.cast(next_iteration, config.floatx())
         self.update(grads, variables, lr, step)
         for variable in variables:
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable.value))
-        self.iterations.assign(self.iterations.value + 1)
+        self.iterations.assign(next_iteration)
 
     def apply_gradients(self, grads_and_vars) -> None:
         """Keras's form: an iterable of (gradient, variable) pairs."""
