@@ -1,14 +1,14 @@
-"""The contract's optional fused recurrent kernels, `lstm` and `gru`, as one `lax.scan`
-each, with the input projection taken out of the loop.
+"""The contract's optional fused recurrent kernels, `lstm` and `gru`: one `lax.scan` each
+over Keras's equations (sigmoid gates, tanh activation, the weight layout of
+`kerasfront.layers.recurrent_cells`).
 
-The generic loop (`kerasfront.layers.recurrent_loop`) calls the cell once per step, so
-each step multiplies that step's inputs by the kernel: T small matmuls forward and as
-many backward. Here the inputs of every step are projected by one (time x batch,
-features) x (features, G units) matmul before the loop, which then carries only the
-recurrent matmul and the gate arithmetic. The math is Keras's (sigmoid gates, tanh
-activation, the weight layout of `kerasfront.layers.recurrent_cells`); only the order of
-the work changes, which XLA's CPU and GPU code both run faster (measured on the stacked
-LSTM benchmark, see benchmarks/README.md).
+Why not the generic loop (`kerasfront.layers.recurrent_loop` calling the cell): the
+cell cuts its gate blocks out of the fused pre-activation by slicing, whose gradient
+XLA builds as padded blocks added together; `jnp.split`'s gradient is one
+concatenation. On the stacked-LSTM benchmark that made the loop's training step about
+1.3x slower on a CPU. Taking the input projection out of the loop (one matmul for all
+steps) was measured too: XLA's CPU backend then computes the kernel's gradient as one
+large transposed matmul, slower than the per-step ones, so the projection stays inside.
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ import jax.numpy as jnp
 from kerasfront.backends.layer_args import recurrent_units
 
 
-def _projected_steps(inputs, kernel, bias, go_backwards):
-    """x_t W + b for every step, time first and in processing order: (time, batch, G units)."""
+def _steps(inputs, go_backwards):
+    """The inputs time first, in processing order: (time, batch, features)."""
     steps = jnp.swapaxes(inputs, 0, 1)
-    if go_backwards:
-        steps = jnp.flip(steps, 0)
-    projected = jnp.matmul(steps, kernel)
-    return projected if bias is None else projected + bias
+    return jnp.flip(steps, 0) if go_backwards else steps
 
 
 def lstm(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=False):
@@ -44,18 +41,17 @@ def lstm(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fa
     """
     recurrent_units("lstm", 4, inputs, kernel, recurrent_kernel, lambda u: (4 * u,), bias)
 
-    def step(carry, projected):
+    def step(carry, x_t):
         h, c = carry
-        z = projected + jnp.matmul(h, recurrent_kernel)
+        z = jnp.matmul(x_t, kernel) + jnp.matmul(h, recurrent_kernel)
+        if bias is not None:
+            z = z + bias
         x_i, x_f, x_c, x_o = jnp.split(z, 4, axis=-1)
         c = jax.nn.sigmoid(x_f) * c + jax.nn.sigmoid(x_i) * jnp.tanh(x_c)
         h = jax.nn.sigmoid(x_o) * jnp.tanh(c)
         return (h, c), h
 
-    h, c = initial_states
-    (h, c), outputs = jax.lax.scan(
-        step, (h, c), _projected_steps(inputs, kernel, bias, go_backwards)
-    )
+    (h, c), outputs = jax.lax.scan(step, tuple(initial_states), _steps(inputs, go_backwards))
     return jnp.swapaxes(outputs, 0, 1), [h, c]
 
 
@@ -74,12 +70,12 @@ def gru(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fal
         (outputs (batch, time, units) in step order, [h] after the last step).
     """
     recurrent_units("gru", 3, inputs, kernel, recurrent_kernel, lambda u: (2, 3 * u), bias)
-    input_bias = None if bias is None else bias[0]
 
-    def step(h, projected):
+    def step(h, x_t):
+        projected = jnp.matmul(x_t, kernel)
         recurrent = jnp.matmul(h, recurrent_kernel)
         if bias is not None:
-            recurrent = recurrent + bias[1]
+            projected, recurrent = projected + bias[0], recurrent + bias[1]
         x_z, x_r, x_h = jnp.split(projected, 3, axis=-1)
         h_z, h_r, h_h = jnp.split(recurrent, 3, axis=-1)
         z = jax.nn.sigmoid(x_z + h_z)
@@ -90,5 +86,5 @@ def gru(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fal
         return h, h
 
     (h,) = initial_states
-    h, outputs = jax.lax.scan(step, h, _projected_steps(inputs, kernel, input_bias, go_backwards))
+    h, outputs = jax.lax.scan(step, h, _steps(inputs, go_backwards))
     return jnp.swapaxes(outputs, 0, 1), [h]
