@@ -72,7 +72,10 @@ def create_variable(value, trainable, name):
 
 
 def assign_variable(storage, value):
-    storage.assign(tf.cast(value, storage.dtype))
+    if isinstance(value, np.ndarray) and value.dtype == storage.dtype.as_numpy_dtype:
+        storage.assign(value)  # one op; a cast would first make a tensor of it
+    else:
+        storage.assign(tf.cast(value, storage.dtype))
     return storage
 
 
@@ -163,7 +166,8 @@ def compile_function(pure_fn, variables, jit_compile=None):
     def run(*args):
         return pure_fn([storage.value() for storage in storages], *args)
 
-    return _with_index_errors(_compiled(run, jit_compile))
+    compiled = _compiled(run, jit_compile)
+    return _with_index_errors(getattr(compiled, "call_by_signature", compiled))
 
 
 def _compiled(function, jit_compile):
