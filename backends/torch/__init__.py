@@ -148,12 +148,13 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     def run(*batch):
         with torch.no_grad():
             new_values, outputs = step(
-                [v.storage for v in read_only], [v.storage for v in updated], *batch
+                [v._storage for v in read_only], [v._storage for v in updated], *batch
             )
             for variable, value in zip(updated, new_values):
                 # Swap the data in: the Parameter object (and anyone holding it) stays.
-                if value is not variable.storage:
-                    variable.storage.data = value
+                storage = variable._storage
+                if value is not storage:
+                    storage.data = value
         return outputs
 
     return run

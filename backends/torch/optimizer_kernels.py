@@ -26,9 +26,13 @@ _FUSED_DTYPES = (torch.float32, torch.float64)
 
 
 def _fused_adam_fits(tensor_lists) -> bool:
-    return hasattr(torch, "_fused_adam_") and all(
-        t.dtype in _FUSED_DTYPES and t.is_contiguous() for tensors in tensor_lists for t in tensors
-    )
+    if not hasattr(torch, "_fused_adam_"):
+        return False
+    for tensors in tensor_lists:  # plain loops: this runs at every step
+        for tensor in tensors:
+            if tensor.dtype not in _FUSED_DTYPES or not tensor.is_contiguous():
+                return False
+    return True
 
 
 def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats=None):
