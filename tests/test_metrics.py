@@ -462,3 +462,45 @@ def test_argument_errors_name_the_metric_and_the_value():
         metrics.Precision(class_id=4).update_state(np.ones((2, 3)), np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"sample_weight of shape \(3,\) does not fit"):
         metrics.Mean().update_state(np.ones(2, "float32"), sample_weight=np.ones(3, "float32"))
+
+
+def _mean_prediction(y_true, y_pred):
+    return ops.mean(y_pred, axis=-1)
+
+
+class HostReadMeanPrediction(metrics.MeanMetricWrapper):
+    """A user's metric whose result reads its state on the host: it cannot be compiled,
+    so the model reads it eagerly (the other metrics stay compiled)."""
+
+    def __init__(self, name="host_mean_prediction"):
+        super().__init__(_mean_prediction, name=name)
+
+    def result(self):
+        total = float(ops.convert_to_numpy(self.total.value))
+        count = float(ops.convert_to_numpy(self.count.value))
+        return ops.convert_to_tensor(np.float32(total / count if count else 0.0))
+
+
+def test_a_metric_whose_result_reads_the_host_is_read_eagerly():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 3)).astype("float32")
+    y = rng.normal(size=(12, 1)).astype("float32")
+    model = keras.Sequential([layers.Dense(1, input_dim=3)])
+    model.compile(
+        optimizer=optimizers.SGD(0.0),  # frozen: fit's metrics see predict's outputs
+        loss="mse",
+        metrics=["mae", HostReadMeanPrediction()],
+    )
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    results = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)
+    expected = {
+        "loss": np.mean((p - y) ** 2),
+        "mae": np.mean(np.abs(p - y)),
+        "host_mean_prediction": np.mean(p),
+    }
+    for name, reference in expected.items():
+        np.testing.assert_allclose(results[name], reference, rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            history.history[name][-1], reference, rtol=1e-5, atol=1e-6, err_msg=name
+        )
