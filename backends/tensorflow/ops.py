@@ -7,7 +7,7 @@ import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
 from kerasfront import config
-from kerasfront.backend.numpy_like import arange_dtype
+from kerasfront.backend.numpy_like import arange_dtype, check_equal_split
 
 
 def convert_to_tensor(x, dtype=None):
@@ -253,6 +253,11 @@ def _cumulative(tf_function):
 
 cumsum = _cumulative(tf.cumsum)
 cumprod = _cumulative(tf.math.cumprod)
+
+
+def split(x, sections, axis=0):
+    check_equal_split(x.shape, sections, axis)
+    return tf.split(x, sections, axis=axis)
 
 
 def flip(x, axis=None):

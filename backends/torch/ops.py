@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerasfront.backend.numpy_like import arange_dtype, seed_to_int
+from kerasfront.backend.numpy_like import arange_dtype, check_equal_split, seed_to_int
 
 from . import counter_random
 
@@ -293,6 +293,11 @@ def _cumulative(torch_function):
 
 cumsum = _cumulative(torch.cumsum)
 cumprod = _cumulative(torch.cumprod)
+
+
+def split(x, sections, axis=0):
+    check_equal_split(tuple(x.shape), sections, axis)
+    return list(torch.split(x, x.shape[axis] // sections, dim=axis))
 
 
 def flip(x, axis=None):

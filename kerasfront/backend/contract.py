@@ -48,6 +48,10 @@ SHAPE_OPS = (
     # (x, axis=None) -> x with the order of its entries reversed along `axis` (an int or a
     # tuple of ints; None: every axis), NumPy's flip.
     "flip",
+    # (x, sections: int, axis=0) -> a list of `sections` equal parts along `axis`, NumPy's
+    # split with an int; ValueError when the axis does not divide. Its gradient is one
+    # concatenation, where slicing's is padded parts added together.
+    "split",
 )
 ELEMENTWISE_OPS = (
     "add",

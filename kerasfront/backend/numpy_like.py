@@ -126,6 +126,10 @@ def make_ops(xp) -> dict:
     def flip(x, axis=None):
         return xp.flip(x, axis=axis if not isinstance(axis, list) else tuple(axis))
 
+    def split(x, sections, axis=0):
+        check_equal_split(x.shape, sections, axis)
+        return list(xp.split(x, sections, axis=axis))
+
     def cumulative(function):
         def run(x, axis=None):
             x = xp.asarray(x)
@@ -184,6 +188,7 @@ def make_ops(xp) -> dict:
         "repeat": repeat,
         "pad": pad,
         "flip": flip,
+        "split": split,
         "cumsum": cumulative(xp.cumsum),
         "cumprod": cumulative(xp.cumprod),
         "einsum": xp.einsum,
@@ -197,6 +202,16 @@ def make_ops(xp) -> dict:
     ).split():
         ops[name] = getattr(xp, name)
     return ops
+
+
+def check_equal_split(shape, sections, axis: int) -> None:
+    """Raises the contract's ValueError unless `axis` of `shape` divides into `sections`."""
+    size = shape[axis]
+    if not isinstance(sections, int) or sections < 1 or size % sections:
+        raise ValueError(
+            f"split: cannot divide axis {axis} of size {size} (shape {tuple(shape)}) into "
+            f"{sections!r} equal parts; give a number of sections that divides it."
+        )
 
 
 def arange_dtype(*bounds) -> str:

@@ -50,7 +50,11 @@ def as_numpy(value) -> np.ndarray:
 
 
 def blocks(x, units: int, count: int) -> list:
-    """The `count` gate blocks of width `units` along the last axis of `x`."""
+    """The first `count` gate blocks of width `units` along the last axis of `x`. A split
+    where they fill the axis: its gradient is one concatenation, where slices' is padded
+    blocks added together (about a fifth of an LSTM training step on JAX)."""
+    if ops.shape(x)[-1] == units * count:
+        return ops.split(x, count, axis=-1)
     return [x[..., g * units : (g + 1) * units] for g in range(count)]
 
 
