@@ -171,6 +171,11 @@ def _gradient_function(kind, go_backwards):
 @pytest.mark.parametrize("go_backwards", [False, True], ids=["forwards", "backwards"])
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_gradients_match_finite_differences(kind, go_backwards, weight_layout):
+    if ADAPTER.dtype(ADAPTER.convert_to_tensor(np.zeros(1, "float64"))) != "float64":
+        pytest.skip(
+            f"{ADAPTER.NAME} holds float64 as float32 unless floatx is float64 (JAX's x64 "
+            "mode); the float32 gradients are checked against NumPy in tests/layers"
+        )
     reference, _, state_count, _ = KINDS[kind]
     arguments = _arguments(kind, 2)
     gradient = _gradient_function(kind, go_backwards)
