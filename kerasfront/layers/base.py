@@ -169,6 +169,14 @@ class Layer(NodeAccessors, LayerWeights):
             training = _TRAINING_CONTEXT[-1]
         if self._call_accepts_training:
             kwargs["training"] = training
+        if self.built and ADAPTER.is_tensor(inputs) and not isinstance(inputs, np.ndarray):
+            # The hot path (a built layer on one engine tensor, as in every compiled
+            # step): no structure walks, and the input spec checked once per shape.
+            if not self._call_accepts_mask and "mask" in kwargs:
+                self._check_mask_supported(kwargs.pop("mask"))
+            if self.input_spec is not None:
+                self._check_input_spec_once(inputs)
+            return self._run_call(inputs, args, kwargs, training)
         leaves = tree.flatten(inputs)
         if any(isinstance(leaf, KerasTensor) for leaf in leaves):
             return self._symbolic_call(inputs, args, kwargs)
@@ -180,6 +188,22 @@ class Layer(NodeAccessors, LayerWeights):
             check_input_spec(self, inputs)
         if not self.built:
             self._maybe_build(tree.map_structure(lambda x: tuple(ADAPTER.shape(x)), inputs))
+        return self._run_call(inputs, args, kwargs, training)
+
+    def _check_input_spec_once(self, tensor) -> None:
+        """`check_input_spec` for one tensor, skipped for a shape already accepted by
+        the same spec (the spec only looks at shapes; a new spec object starts over)."""
+        shape = getattr(tensor, "shape", None)
+        key = shape if isinstance(shape, tuple) else tuple(ADAPTER.shape(tensor))
+        accepted = self.__dict__.get("_accepted_shapes")
+        if accepted is None or accepted[0] is not self.input_spec:
+            accepted = (self.input_spec, set())
+            object.__setattr__(self, "_accepted_shapes", accepted)
+        if key not in accepted[1]:
+            check_input_spec(self, tensor)
+            accepted[1].add(key)
+
+    def _run_call(self, inputs, args, kwargs, training):
         _TRAINING_CONTEXT.append(training)
         CALLING_LAYERS.append(self)
         try:

@@ -44,6 +44,14 @@ class Graph:
                 )
         self.nodes = self._ordered_nodes()
         self.layers = self._layers_in_order()
+        # Decided once: whether any node can make a mask by itself. Without such a node a
+        # run given no input masks has no mask anywhere and skips their bookkeeping.
+        self._makes_masks = any(
+            node.produces_masks or "mask" in node.call_kwargs
+            for node in self.nodes
+            if not node.is_input
+        )
+        self._plain_steps = self._plain_replay_steps()
 
     def _ordered_nodes(self):
         """Depth-first post-order from the outputs: every node after its parents."""
@@ -84,8 +92,33 @@ class Graph:
                 layers.append(node.layer)
         return layers
 
+    def _plain_replay_steps(self):
+        """`(layer, input id, output ids)` per node when every node takes one tensor and
+        no keyword tensors (a chain such as a Sequential model's), else None."""
+        steps = []
+        for node in self.nodes:
+            if node.is_input:
+                continue
+            if not isinstance(node.call_args, KerasTensor) or any(
+                key != "training" for key in node.call_kwargs
+            ):
+                return None
+            steps.append((node.layer, id(node.call_args), [id(t) for t in node.output_tensors]))
+        return steps
+
     def run(self, flat_inputs, training=None, input_masks=None):
         """Replays the nodes on real tensors; returns the outputs in their structure."""
+        without_masks = input_masks is None or all(mask is None for mask in input_masks)
+        if without_masks and not self._makes_masks and self._plain_steps is not None:
+            # The hot path of a compiled step: no mask can appear, one tensor per call.
+            values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
+            for layer, input_id, output_ids in self._plain_steps:
+                outputs = layer(values[input_id], training=training)
+                if len(output_ids) == 1 and not tree.is_nested(outputs):
+                    values[output_ids[0]] = outputs
+                else:
+                    values.update(zip(output_ids, tree.flatten(outputs)))
+            return tree.pack_like(self.output_structure, [values[id(t)] for t in self.outputs])
         return self.run_with_masks(flat_inputs, training, input_masks)[0]
 
     def run_with_masks(self, flat_inputs, training=None, input_masks=None):
