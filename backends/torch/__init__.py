@@ -18,7 +18,7 @@ from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 from . import loops, nn, ops
 from .ctc import ctc_loss  # noqa: F401
 from .debug import debug_print  # noqa: F401
-from .optimizer_kernels import adam_update, sgd_momentum_update  # noqa: F401
+from .optimizer_kernels import adam_update, host_scalar, sgd_momentum_update  # noqa: F401
 from .rnn import gru, lstm  # noqa: F401
 from .sparse import is_sparse, sparse_to_dense  # noqa: F401
 

@@ -25,6 +25,19 @@ _NO_BIAS_CORRECTION: dict = {}
 _FUSED_DTYPES = (torch.float32, torch.float64)
 
 
+def host_scalar(value):
+    """The value of a one-element CPU tensor as a Python float, or None where reading it
+    would cost a device sync (an accelerator) or break a graph (torch.compile tracing).
+
+    The optimizers use it to do their per-step scalar arithmetic (Adam's bias-corrected
+    step size) on the host: each eager torch op on a scalar costs a few microseconds of
+    dispatch, reading a CPU scalar about one.
+    """
+    if value.device.type != "cpu" or torch.compiler.is_compiling():
+        return None
+    return value.item()
+
+
 def _fused_adam_fits(tensor_lists) -> bool:
     if not hasattr(torch, "_fused_adam_"):
         return False
@@ -37,6 +50,8 @@ def _fused_adam_fits(tensor_lists) -> bool:
 
 def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats=None):
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= alpha m / (sqrt(v) + eps).
+
+    `alpha` is a scalar tensor or a Python float.
 
     With `v_hats` (AMSGrad), v_hat = max(v_hat, v) replaces v in the denominator and the
     result has a fourth list, the new v_hats.
@@ -64,8 +79,9 @@ def _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon
     no_correction = _NO_BIAS_CORRECTION.get(device)
     if no_correction is None:
         no_correction = _NO_BIAS_CORRECTION[device] = torch.tensor(1e30, device=device)
-    # Reading a CPU scalar costs nothing; on an accelerator alpha stays on the device.
-    lr = float(alpha) if alpha.device.type == "cpu" else alpha
+    # alpha may come as a Python float (computed on the host); reading a CPU scalar
+    # costs nothing; on an accelerator alpha stays on the device.
+    lr = alpha if isinstance(alpha, float) or alpha.device.type != "cpu" else float(alpha)
     torch._fused_adam_(
         variables,
         grads,
@@ -91,7 +107,7 @@ def _foreach_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsil
         torch._foreach_maximum_(v_hats, vs)
     denominators = torch._foreach_sqrt(vs if v_hats is None else v_hats)
     torch._foreach_add_(denominators, epsilon)
-    if alpha.device.type == "cpu" and not compiling:
+    if isinstance(alpha, float) or (alpha.device.type == "cpu" and not compiling):
         # Reading a CPU scalar costs nothing and lets one fused pass do the update (a
         # compiled step would break its graph there).
         torch._foreach_addcdiv_(variables, ms, denominators, [-float(alpha)] * len(ms))

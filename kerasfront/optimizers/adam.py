@@ -3,6 +3,8 @@ and defaults."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from kerasfront import config, ops
@@ -62,10 +64,24 @@ class Adam(_AdamFamily):
         if self.amsgrad:
             self.add_slot("v_hat", variables)
 
-    def update(self, grads, variables, lr, step):
-        alpha = (
+    def _step_size(self, lr, step):
+        """lr * sqrt(1 - b2^t) / (1 - b1^t): on the host where the engine can read both
+        cheaply (eager torch on the CPU; see `host_scalar`), else with tensor ops."""
+        read = getattr(ADAPTER, "host_scalar", None)
+        if read is not None:
+            lr_value, step_value = read(lr), read(step)
+            if lr_value is not None and step_value is not None:
+                return (
+                    lr_value
+                    * math.sqrt(1.0 - self.beta_2**step_value)
+                    / (1.0 - self.beta_1**step_value)
+                )
+        return (
             lr * ops.sqrt(1.0 - ops.power(self.beta_2, step)) / (1.0 - ops.power(self.beta_1, step))
         )
+
+    def update(self, grads, variables, lr, step):
+        alpha = self._step_size(lr, step)
         ms, vs = self._slots["m"], self._slots["v"]
         v_hats = self._slots.get("v_hat")
         fused = getattr(ADAPTER, "adam_update", None)
