@@ -19,7 +19,15 @@ from kerasfront.backend.tensor_args import as_shape, as_tensor
 from kerasfront.backend.variables import SeedGenerator
 
 _SEED_SOURCES: list[SeedGenerator] = []
-_MODULE_SEEDS = SeedGenerator(name="backend_random_seed")
+# The seeds of unseeded draws outside any layer, made at the first such draw: making it
+# at import would start the engine's runtime (a variable) when kerasfront is imported.
+_MODULE_SEEDS: list[SeedGenerator] = []
+
+
+def _module_seeds() -> SeedGenerator:
+    if not _MODULE_SEEDS:
+        _MODULE_SEEDS.append(SeedGenerator(name="backend_random_seed"))
+    return _MODULE_SEEDS[0]
 
 
 @contextlib.contextmanager
@@ -49,7 +57,7 @@ def _seed(seed):
     if seed is None:
         if _SEED_SOURCES:
             return _SEED_SOURCES[-1].next()
-        return (_layer_generator() or _MODULE_SEEDS).next()
+        return (_layer_generator() or _module_seeds()).next()
     if not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int or None; received {type(seed).__name__}.")
     # [seed, 0]: the first seed a SeedGenerator(seed) hands out, so both agree.

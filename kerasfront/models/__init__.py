@@ -1,7 +1,16 @@
 """Models: the functional `Model` and `Sequential`, and loading them from files."""
 
+from kerasfront.lazy_exports import lazy_exports
 from kerasfront.models.model import Model
 from kerasfront.models.sequential import Sequential
-from kerasfront.saving.api import load_model, model_from_json, save_model
 
+# The file formats load on first use (see kerasfront/lazy_exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "load_model": "kerasfront.saving.api",
+        "model_from_json": "kerasfront.saving.api",
+        "save_model": "kerasfront.saving.api",
+    },
+)
 __all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]

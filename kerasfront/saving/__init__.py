@@ -6,29 +6,24 @@ the user's custom objects, bytecode runs only with `safe_mode=False`, and HDF5 a
 tricks (links to other files, virtual datasets, decompression bombs) are refused.
 """
 
-from kerasfront.saving.api import load_model, model_from_json, model_to_json, save_model
-from kerasfront.saving.config import deserialize_layer, serialize_layer
-from kerasfront.saving.registry import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    register_keras_serializable,
-)
-from kerasfront.saving.safe_h5 import UnsafeFileError
-from kerasfront.saving.weights_h5 import load_weights, save_weights
+from kerasfront.lazy_exports import lazy_exports
 
-__all__ = [
-    "CustomObjectScope",
-    "UnsafeFileError",
-    "custom_object_scope",
-    "deserialize_layer",
-    "get_custom_objects",
-    "load_model",
-    "load_weights",
-    "model_from_json",
-    "model_to_json",
-    "register_keras_serializable",
-    "save_model",
-    "save_weights",
-    "serialize_layer",
-]
+_EXPORTS = {
+    "CustomObjectScope": "kerasfront.saving.registry",
+    "UnsafeFileError": "kerasfront.saving.safe_h5",
+    "custom_object_scope": "kerasfront.saving.registry",
+    "deserialize_layer": "kerasfront.saving.config",
+    "get_custom_objects": "kerasfront.saving.registry",
+    "load_model": "kerasfront.saving.api",
+    "load_weights": "kerasfront.saving.weights_h5",
+    "model_from_json": "kerasfront.saving.api",
+    "model_to_json": "kerasfront.saving.api",
+    "register_keras_serializable": "kerasfront.saving.registry",
+    "save_model": "kerasfront.saving.api",
+    "save_weights": "kerasfront.saving.weights_h5",
+    "serialize_layer": "kerasfront.saving.config",
+}
+# Loaded on first use (the HDF5 and zip formats are not needed to build a model): see
+# kerasfront/lazy_exports.py.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
