@@ -46,6 +46,13 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target, output = as_tensor(target), as_tensor(output)
     _check_same_shape("categorical_crossentropy", target, output)
     target = ops.cast(target, ops.dtype(output))
+    return categorical_crossentropy_of_matched(target, output, from_logits, axis)
+
+
+def categorical_crossentropy_of_matched(target, output, from_logits=False, axis=-1):
+    """`categorical_crossentropy` for tensors already of one shape and dtype (the loss
+    functions check and convert them first): the arithmetic alone, which is what a
+    training step pays for every batch."""
     if from_logits:
         return -ops.sum(target * ops.log_softmax(output, axis=axis), axis=axis)
     p = _clipped(output / ops.sum(output, axis=axis, keepdims=True))

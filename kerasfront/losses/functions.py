@@ -199,7 +199,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         classes = ops.shape(y_true)[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
-    return crossentropy_functions.categorical_crossentropy(y_true, y_pred, from_logits, axis)
+    # _matched gave both one shape and dtype: straight to the arithmetic.
+    return crossentropy_functions.categorical_crossentropy_of_matched(
+        y_true, y_pred, from_logits, axis
+    )
 
 
 @dispatching
