@@ -174,6 +174,7 @@ class CompiledMetrics:
         ]
         self.metrics: list[list] | None = None  # built once target shapes are known
         self._results_reader = None  # (the metrics it reads, their compiled results)
+        self._zeroing = None  # (the variables it resets, one compiled call zeroing them)
         self.weighted: list[list] = []
 
     def build(self, target_shapes, output_shapes) -> None:
@@ -250,8 +251,26 @@ class CompiledMetrics:
                 metric.update_state(target, prediction, sw if is_weighted else None)
 
     def reset(self) -> None:
+        """Resets every metric, at each epoch start. Metrics whose reset is the base
+        class's (every variable back to zeros) are zeroed by one compiled call: on JAX
+        one assignment costs ~30-50 us, and `fit` resets at every call. The others reset
+        themselves."""
+        base_reset = metrics_module.Metric.reset_state
+        zeroed = []  # the variables of the metrics the base reset serves
         for metric in self.all_metrics():
-            metric.reset_state()
+            if type(metric).reset_state is base_reset:
+                zeroed.extend(metric.variables)
+            else:
+                metric.reset_state()
+        # Keyed by the variables themselves: a metric may create its own at its first update.
+        zeroing = self._zeroing
+        if (
+            zeroing is None
+            or len(zeroing[0]) != len(zeroed)
+            or any(a is not b for a, b in zip(zeroing[0], zeroed))
+        ):
+            zeroing = self._zeroing = (zeroed, _compiled_zeroing(zeroed))
+        zeroing[1]()
 
     def results(self) -> dict:
         """Name -> value (a float, or an array for a metric with several thresholds); the
@@ -282,6 +301,18 @@ class CompiledMetrics:
             except Exception:  # noqa: BLE001 - the eager reading below raises real errors
                 self._results_reader = (metrics, None)
         return [metric.result() for metric in metrics]
+
+
+def _compiled_zeroing(variables: list):
+    """A compiled call setting every variable in `variables` to zeros (of its own shape
+    and dtype, where it lives): the base `Metric.reset_state`, for all of them at once."""
+    if not variables:
+        return lambda: None
+
+    def zeros(read_values, values):
+        return [ops.zeros_like(value) for value in values], ()
+
+    return ADAPTER.compile_state_step(zeros, [], variables)
 
 
 def _compiled_results(metrics: list):
