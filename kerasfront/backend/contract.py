@@ -239,6 +239,10 @@ OPTIONAL_NAMES = (
     # (name) -> a context manager entering the engine's name scope. K.name_scope does
     # nothing without it.
     "name_scope",
+    # (scalar tensor) -> its value as a Python number where reading it costs nothing (an
+    # eager CPU tensor), else None. Optimizers then do their scalar arithmetic (Adam's
+    # step size) on the host instead of as tensor ops each step; without it, tensor ops.
+    "host_scalar",
 )
 
 

@@ -371,3 +371,23 @@ def test_default_names_follow_keras(class_name, expected):
     from kerasfront.layers.base import to_snake_case
 
     assert to_snake_case(class_name) == expected
+
+
+def test_input_spec_is_checked_again_for_a_new_shape_after_good_calls():
+    # Concrete calls check a layer's input spec once per input shape (a cache); a new,
+    # wrong shape after good calls must still raise, naming the layer and the shapes.
+    dense = layers.Dense(3, name="checked_dense")
+    good = np.ones((2, 4), "float32")
+    for _ in range(2):
+        np.testing.assert_allclose(
+            keras.backend.get_value(dense(good)),
+            good @ K.get_value(dense.kernel) + K.get_value(dense.bias),
+            rtol=1e-6,
+        )
+    with pytest.raises(ValueError, match=r"checked_dense.*\b5\b") as raised:
+        dense(np.ones((2, 5), "float32"))
+    assert "4" in str(raised.value)
+    conv = layers.Conv1D(2, 3, name="checked_conv")
+    conv(np.ones((1, 6, 2), "float32"))
+    with pytest.raises(ValueError, match="checked_conv"):
+        conv(np.ones((1, 6), "float32"))  # rank 2 where ndim=3 is required
