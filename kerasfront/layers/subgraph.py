@@ -90,7 +90,7 @@ def replay(sources, targets, nodes, values, training=None) -> list:
     graph.inputs = list(sources)
     graph.outputs = graph.output_structure = list(targets)
     graph.nodes = nodes
-    return graph.run(list(values), training)
+    return graph.run_with_masks(list(values), training)[0]
 
 
 class GradientsOp(DropsMasks, Layer):
