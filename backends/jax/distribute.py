@@ -24,6 +24,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from kerasfront.backend.contract import EAGER
+from kerasfront.distribution.device_choice import choose_devices
 
 from . import _DONATED_NOTE, _with_callback_errors
 
@@ -48,36 +49,15 @@ def select_devices(devices) -> list:
             lists the devices that exist.
     """
     available = jax.devices()
-    names = [_name(device) for device in available]
-    if devices is None:
-        return list(available)
-    if isinstance(devices, bool) or not isinstance(devices, (int, list, tuple)):
-        raise TypeError(
-            "DataParallel: devices must be None, an int or a list of device names such as "
-            f"{names[:2]}, received {type(devices).__name__}: {devices!r:.80}."
-        )
-    if isinstance(devices, int):
-        if not 1 <= devices <= len(available):
-            raise ValueError(
-                f"DataParallel: devices={devices} asks for {devices} devices, but JAX has "
-                f"{len(available)}: {names}. (More CPU devices can be simulated with "
-                "XLA_FLAGS=--xla_force_host_platform_device_count=N set before JAX starts.)"
-            )
-        return list(available[:devices])
-    if not devices:
-        raise ValueError(f"DataParallel: devices is an empty list; JAX has {names}.")
-    chosen = []
-    for requested in devices:
-        key = requested if isinstance(requested, str) else _name(requested)
-        if key.lower() not in names:
-            raise ValueError(
-                f"DataParallel: no JAX device named {requested!r}; the devices are {names}."
-            )
-        device = available[names.index(key.lower())]
-        if device in chosen:
-            raise ValueError(f"DataParallel: device {key!r} is listed twice in {devices!r}.")
-        chosen.append(device)
-    return chosen
+
+    def key_of(requested):
+        return requested.lower() if isinstance(requested, str) else _name(requested)
+
+    return choose_devices(
+        devices, available, available, _name, key_of, "JAX",
+        "More CPU devices can be simulated with "
+        "XLA_FLAGS=--xla_force_host_platform_device_count=N set before JAX starts.",
+    )  # fmt: skip
 
 
 class JaxDataParallel:

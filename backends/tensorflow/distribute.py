@@ -51,6 +51,7 @@ import tensorflow as tf
 
 from kerasfront import tree
 from kerasfront.backend.contract import EAGER
+from kerasfront.distribution.device_choice import choose_devices
 
 from . import _compiled, _with_index_errors, cluster, create_variable
 
@@ -83,38 +84,17 @@ def select_devices(devices) -> list:
     """
     default = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     every = tf.config.list_logical_devices("CPU") + tf.config.list_logical_devices("GPU")
-    names = [_short_name(device.name) for device in every]
-    if devices is None:
-        return default
-    if isinstance(devices, bool) or not isinstance(devices, (int, list, tuple)):
-        raise TypeError(
-            "DataParallel: devices must be None, an int or a list of device names such as "
-            f"{names[:2]}, received {type(devices).__name__}: {devices!r:.80}."
-        )
-    if isinstance(devices, int):
-        if not 1 <= devices <= len(default):
-            raise ValueError(
-                f"DataParallel: devices={devices} asks for {devices} devices, but TensorFlow "
-                f"has {len(default)}: {[_short_name(d.name) for d in default]}. (Several CPU "
-                "devices can be simulated with tf.config.set_logical_device_configuration "
-                "before TensorFlow starts.)"
-            )
-        return default[:devices]
-    if not devices:
-        raise ValueError(f"DataParallel: devices is an empty list; TensorFlow has {names}.")
-    chosen = []
-    for requested in devices:
+
+    def key_of(requested):
         found = _DEVICE_NAME.search(requested) if isinstance(requested, str) else None
-        key = f"{found.group(1).lower()}:{found.group(2)}" if found else None
-        if key not in names:
-            raise ValueError(
-                f"DataParallel: no TensorFlow device named {requested!r}; the devices are {names}."
-            )
-        device = every[names.index(key)]
-        if device in chosen:
-            raise ValueError(f"DataParallel: device {requested!r} is listed twice in {devices!r}.")
-        chosen.append(device)
-    return chosen
+        return f"{found.group(1).lower()}:{found.group(2)}" if found else None
+
+    return choose_devices(
+        devices, default, every, lambda device: _short_name(device.name), key_of,
+        "TensorFlow",
+        "Several CPU devices can be simulated with tf.config.set_logical_device_configuration "
+        "before TensorFlow starts.",
+    )  # fmt: skip
 
 
 def _split_sizes(size: int, parts: int) -> list[int]:
