@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from kerasfront.bench.command import positive_int
+
 DESCRIPTION = """\
 Runs a model on every installed engine (tensorflow, torch, jax) with the same weights and
 data, one process per engine, plus the NumPy reference backend for the forward pass, and
@@ -79,7 +81,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--samples",
-        type=_positive_int,
+        type=positive_int,
         default=32,
         metavar="N",
         help="the number of samples of make_data() used, as one batch (default: 32)",
@@ -94,16 +96,6 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, received {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
     return value
 
 

@@ -264,11 +264,7 @@ class CompiledMetrics:
                 metric.reset_state()
         # Keyed by the variables themselves: a metric may create its own at its first update.
         zeroing = self._zeroing
-        if (
-            zeroing is None
-            or len(zeroing[0]) != len(zeroed)
-            or any(a is not b for a, b in zip(zeroing[0], zeroed))
-        ):
+        if zeroing is None or not _same_objects(zeroing[0], zeroed):
             zeroing = self._zeroing = (zeroed, _compiled_zeroing(zeroed))
         zeroing[1]()
 
@@ -289,11 +285,7 @@ class CompiledMetrics:
         tf.keras 2 computes results inside its compiled functions too. A metric whose
         result cannot be compiled (one that reads values on the host) is read eagerly."""
         reader = self._results_reader
-        if (
-            reader is None
-            or len(reader[0]) != len(metrics)
-            or any(a is not b for a, b in zip(reader[0], metrics))
-        ):
+        if reader is None or not _same_objects(reader[0], metrics):
             reader = self._results_reader = (metrics, _compiled_results(metrics))
         if reader[1] is not None:
             try:
@@ -327,3 +319,8 @@ def _compiled_results(metrics: list):
 
 
 __all__ = ["CompiledMetrics", "choose_function", "metrics_per_output", "to_metric"]
+
+
+def _same_objects(cached: list, current: list) -> bool:
+    """Whether a cached compiled call was made for exactly these objects, in order."""
+    return len(cached) == len(current) and all(a is b for a, b in zip(cached, current))
