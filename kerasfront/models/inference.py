@@ -15,6 +15,7 @@ import numpy as np
 from kerasfront import callbacks as callbacks_module
 from kerasfront import tree
 from kerasfront.backend.registry import ADAPTER
+from kerasfront.distribution import data_parallel
 from kerasfront.models import steps as step_builders
 from kerasfront.utils.progbar import Progbar
 
@@ -51,7 +52,7 @@ class InferenceMethods:
         test_step, compiled = self._test_step, self._compiled_metrics
         compiled.reset()
         callback_list.call("on_test_begin", None)
-        progbar = Progbar(data.steps, verbose=verbose) if verbose else None
+        progbar = _progress_bar(self, data.steps, verbose)
         wants_batch_logs = callback_list.wants("on_test_batch_end")
         index = -1
         with contextlib.closing(data.batches(0)) as batches:
@@ -144,7 +145,7 @@ class InferenceMethods:
             self._predict_step = step_builders.make_predict_step(self, self._jit_compile)
         predict_step, to_numpy = self._predict_step, ADAPTER.convert_to_numpy
         callback_list.call("on_predict_begin", None)
-        progbar = Progbar(data.steps, verbose=verbose) if verbose else None
+        progbar = _progress_bar(self, data.steps, verbose)
         wants_batch_logs = callback_list.wants("on_predict_batch_end")
         outputs = []
         with contextlib.closing(data.batches(0)) as batches:
@@ -187,3 +188,11 @@ def _concatenate_outputs(parts: list):
         joined = [np.concatenate(column) for column in zip(*flat_parts)]
         return tree.pack_like(first, joined)
     return np.concatenate(parts)
+
+
+def _progress_bar(model, steps, verbose):
+    """The bar of an evaluate or predict call, None when silent or when this process is
+    not the first of several training the model (one bar per run, as for fit)."""
+    if not verbose or not data_parallel.is_chief(model):
+        return None
+    return Progbar(steps, verbose=verbose)

@@ -192,11 +192,15 @@ def chief_only_callbacks(strategy, folder: str) -> dict:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         model.fit(*arrays(0, 21), batch_size=8, epochs=3, verbose=1, callbacks=callbacks)
+    evaluated = io.StringIO()
+    with contextlib.redirect_stdout(evaluated):
+        model.evaluate(*arrays(1, 13), batch_size=4, verbose=1)
     strategy.barrier()  # rank 0 has closed the log
     with open(os.path.join(folder, "log.csv"), encoding="utf-8") as log:
         rows = log.read().splitlines()
     return {
         "printed_progress": "Epoch 1/3" in printed.getvalue(),
+        "printed_evaluation": "loss" in evaluated.getvalue(),
         "csv_rows": rows,
         "backup_left": os.path.exists(os.path.join(folder, "backup")),
     }

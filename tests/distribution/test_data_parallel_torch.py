@@ -238,6 +238,7 @@ def test_one_process_outside_torchrun():
 def test_logs_progress_and_backups_come_from_rank_zero(launched):
     reports, _ = launched
     assert [r["printed_progress"] for r in reports] == [True, False]
+    assert [r["printed_evaluation"] for r in reports] == [True, False]
     rows = reports[0]["csv_rows"]
     assert rows[0].split(",")[0] == "epoch"
     assert [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2"]  # once each
