@@ -644,3 +644,34 @@ def test_schedule_errors():
         schedules.ExponentialDecay(0.1, 0, 0.5)
     with pytest.raises(ValueError, match=r"Unknown learning-rate schedule 'Warmup'"):
         schedules.deserialize({"class_name": "Warmup", "config": {}})
+
+
+@pytest.mark.skipif(K.backend() != "torch", reason="torch's fused Adam kernel")
+def test_torch_adam_with_a_strided_gradient_matches_the_contiguous_one():
+    # A gradient that arrives strided (a weight used transposed, as the fused LSTM does)
+    # goes through the fused kernel after a contiguous copy: same update as contiguous.
+    import torch
+
+    from kerasfront.backends.torch.optimizer_kernels import adam_update
+
+    rng = np.random.default_rng(0)
+    grad = rng.normal(size=(5, 3)).astype("float32")
+    results = []
+    for strided in (False, True):
+        w = torch.tensor(np.arange(15, dtype="float32").reshape(3, 5) / 10)
+        m, v = torch.zeros(3, 5), torch.zeros(3, 5)
+        g = torch.tensor(grad.T.copy())
+        if strided:
+            g = torch.tensor(grad).t()
+            assert not g.is_contiguous()
+        adam_update([w], [g], [m], [v], 0.1, 0.9, 0.999, 1e-7)
+        results.append((w.numpy().copy(), m.numpy().copy(), v.numpy().copy()))
+    expected_m = 0.1 * grad.T
+    expected_v = 0.001 * grad.T**2
+    expected_w = np.arange(15, dtype="float32").reshape(3, 5) / 10 - 0.1 * expected_m / (
+        np.sqrt(expected_v) + 1e-7
+    )
+    for w, m, v in results:
+        np.testing.assert_allclose(m, expected_m, rtol=1e-6)
+        np.testing.assert_allclose(v, expected_v, rtol=1e-6)
+        np.testing.assert_allclose(w, expected_w, rtol=1e-5, atol=1e-6)

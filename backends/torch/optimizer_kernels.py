@@ -63,6 +63,10 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats
         # its own fused code; the fused kernel's in-place update of the step's inputs is
         # not something it can trace.
         compiling = torch.compiler.is_compiling()
+        if not compiling:
+            # A gradient may come strided (the fused LSTM's kernel is used transposed):
+            # a contiguous copy is cheaper than leaving the fused kernel for foreach.
+            grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
         tensor_lists = (variables, grads, ms, vs, v_hats or ())
         if not compiling and _fused_adam_fits(tensor_lists):
             _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
