@@ -354,25 +354,28 @@ def _on_accelerator(seed) -> bool:
     return isinstance(seed, torch.Tensor) and seed.device.type != "cpu"
 
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
-    torch_dtype = to_torch_dtype(dtype)
+# Per kind: the counter-based draw on an accelerator, torch's generator draw on the host.
+_DRAWS = {
+    "uniform": (counter_random.uniform, torch.rand),
+    "normal": (counter_random.normal, torch.randn),
+}
+
+
+def _standard_draw(kind, shape, seed, torch_dtype):
+    """Standard uniform [0, 1) or normal values of `shape` for the seed tensor `seed`."""
+    on_device, on_host = _DRAWS[kind]
     if _on_accelerator(seed):
-        sample = counter_random.uniform(tuple(shape), seed, torch_dtype)
-    else:
-        sample = torch.rand(
-            tuple(shape), generator=_generator(seed), dtype=torch_dtype, device=DEVICE
-        )
+        return on_device(tuple(shape), seed, torch_dtype)
+    return on_host(tuple(shape), generator=_generator(seed), dtype=torch_dtype, device=DEVICE)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
+    sample = _standard_draw("uniform", shape, seed, to_torch_dtype(dtype))
     return sample * (maxval - minval) + minval
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
-    torch_dtype = to_torch_dtype(dtype)
-    if _on_accelerator(seed):
-        sample = counter_random.normal(tuple(shape), seed, torch_dtype)
-    else:
-        sample = torch.randn(
-            tuple(shape), generator=_generator(seed), dtype=torch_dtype, device=DEVICE
-        )
+    sample = _standard_draw("normal", shape, seed, to_torch_dtype(dtype))
     return sample * stddev + mean
 
 
@@ -387,12 +390,6 @@ def random_truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=N
     # Inverse-CDF sampling of the normal cut at +-2: the same distribution as re-drawing
     # outliers (TensorFlow's way), without a data-dependent loop.
     low, high = _TRUNCATION_BOUNDS
-    torch_dtype = to_torch_dtype(dtype)
-    if _on_accelerator(seed):
-        uniform = counter_random.uniform(tuple(shape), seed, torch.float64)
-    else:
-        uniform = torch.rand(
-            tuple(shape), generator=_generator(seed), dtype=torch.float64, device=DEVICE
-        )
+    uniform = _standard_draw("uniform", shape, seed, torch.float64)
     unit = math.sqrt(2.0) * torch.erfinv(2.0 * (low + (high - low) * uniform) - 1.0)
-    return (unit.clamp(-2.0, 2.0) * stddev + mean).to(torch_dtype)
+    return (unit.clamp(-2.0, 2.0) * stddev + mean).to(to_torch_dtype(dtype))
