@@ -675,3 +675,23 @@ def test_torch_adam_with_a_strided_gradient_matches_the_contiguous_one():
         np.testing.assert_allclose(m, expected_m, rtol=1e-6)
         np.testing.assert_allclose(v, expected_v, rtol=1e-6)
         np.testing.assert_allclose(w, expected_w, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(K.backend() != "torch", reason="torch variable storage")
+def test_torch_variables_are_row_major_whatever_their_initial_value():
+    # An orthogonal initializer returns a transposed matrix; stored as given, the
+    # recurrent kernels of every LSTM kept torch's fused Adam on its slow path.
+    import torch
+
+    from kerasfront.backends.torch.optimizer_kernels import _fused_adam_fits
+
+    layer = layers.LSTM(4, recurrent_initializer="orthogonal")
+    layer.build((None, 3, 2))
+    storages = [w.storage for w in layer.weights]
+    assert all(s.is_contiguous() for s in storages)
+    assert _fused_adam_fits([storages])
+    transposed = torch.arange(6.0).reshape(2, 3).t()
+    variable = K.variable(transposed)
+    variable.assign(transposed * 2)
+    assert variable.storage.is_contiguous()
+    np.testing.assert_array_equal(K.get_value(variable), transposed.numpy() * 2)

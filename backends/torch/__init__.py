@@ -64,7 +64,10 @@ DEVICE_IS_CPU = ops.DEVICE.type == "cpu"
 
 
 def create_variable(value, trainable, name):
-    tensor = torch.tensor(value, device=ops.DEVICE)
+    # Row-major whatever the initial value's strides (an orthogonal initializer returns a
+    # transposed matrix): torch's fused Adam and oneDNN's kernels take dense row-major
+    # tensors only, and a strided weight would send every step down their slow paths.
+    tensor = torch.tensor(value, device=ops.DEVICE).contiguous()
     if trainable and tensor.is_floating_point():
         return torch.nn.Parameter(tensor, requires_grad=True)
     return tensor
@@ -73,7 +76,12 @@ def create_variable(value, trainable, name):
 def assign_variable(storage, value):
     # Always a fresh tensor: later changes to the caller's array must not leak in.
     if isinstance(value, torch.Tensor):
-        new = value.detach().to(device=storage.device, dtype=storage.dtype, copy=True)
+        new = value.detach().to(
+            device=storage.device,
+            dtype=storage.dtype,
+            copy=True,
+            memory_format=torch.contiguous_format,  # row-major, as create_variable
+        )
     else:
         new = torch.tensor(np.asarray(value), dtype=storage.dtype, device=storage.device)
     storage.data = new
