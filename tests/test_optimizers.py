@@ -695,3 +695,54 @@ def test_torch_variables_are_row_major_whatever_their_initial_value():
     variable.assign(transposed * 2)
     assert variable.storage.is_contiguous()
     np.testing.assert_array_equal(K.get_value(variable), transposed.numpy() * 2)
+
+
+@pytest.mark.skipif(K.backend() != "torch", reason="torch storage layouts")
+def test_torch_fused_lstm_weights_are_column_major_and_adam_updates_them_exactly():
+    # The fused LSTM reads torch's (4 units, features) weights: stored column-major,
+    # Keras's (features, 4 units) kernel is that matrix as it is, with no copy per step.
+    from kerasfront.backends.torch.optimizer_kernels import _fused_adam_fits, _row_major
+
+    def lstm_model(**arguments):
+        model = keras.Sequential(
+            [layers.Input((2, 4)), layers.LSTM(3, recurrent_activation="sigmoid", **arguments)]
+        )
+        model.compile(optimizer=optimizers.Adam(0.1), loss="mse")
+        return model
+
+    model, reference = lstm_model(), lstm_model(use_cudnn=False)  # the second: row-major
+    kernel, recurrent_kernel = (w.storage for w in model.weights[:2])
+    assert kernel.stride() == (1, 4) and recurrent_kernel.stride() == (1, 3)
+    assert all(w.storage.is_contiguous() for w in reference.weights)
+    looped = layers.LSTM(3)  # Keras 2's hard_sigmoid runs the generic loop: row-major
+    looped.build((None, 2, 4))
+    assert all(w.storage.is_contiguous() for w in looped.weights)
+
+    values = [
+        np.arange(np.prod(w.shape), dtype="float32").reshape(w.shape) / 50 for w in model.weights
+    ]
+    for m in (model, reference):
+        m.set_weights(values)  # assignments keep the layout
+    assert kernel.stride() == (1, 4)
+    for got, expected in zip(model.get_weights(), values):
+        np.testing.assert_array_equal(got, expected)
+
+    # Adam steps on the column-major weights equal those on row-major ones.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 2, 4)), rng.normal(size=(5, 3))
+    for _ in range(2):
+        for m in (model, reference):
+            m.train_on_batch(x, y)
+    for got, expected in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert kernel.stride() == (1, 4)
+    slots = model.optimizer._slots
+    storages = [w.storage for w in model.weights]
+    lists = _row_major(
+        storages,
+        [w.t().contiguous().t() for w in storages],  # gradients come in the same layout
+        [m.storage for m in slots["m"]],
+        [v.storage for v in slots["v"]],
+        None,
+    )
+    assert _fused_adam_fits(lists)

@@ -19,7 +19,7 @@ from . import loops, nn, ops
 from .ctc import ctc_loss  # noqa: F401
 from .debug import debug_print  # noqa: F401
 from .optimizer_kernels import adam_update, host_scalar, sgd_momentum_update  # noqa: F401
-from .rnn import gru, lstm  # noqa: F401
+from .rnn import gru, lay_out_fused_rnn_weight, lstm  # noqa: F401
 from .sparse import is_sparse, sparse_to_dense  # noqa: F401
 
 # Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
@@ -65,8 +65,9 @@ DEVICE_IS_CPU = ops.DEVICE.type == "cpu"
 
 def create_variable(value, trainable, name):
     # Row-major whatever the initial value's strides (an orthogonal initializer returns a
-    # transposed matrix): torch's fused Adam and oneDNN's kernels take dense row-major
-    # tensors only, and a strided weight would send every step down their slow paths.
+    # transposed matrix): torch's fused Adam takes dense row-major tensors only (and the
+    # column-major matrices recurrent layers ask for, see rnn.lay_out_fused_rnn_weight),
+    # and a strided weight would send every step down its slow path.
     tensor = torch.tensor(value, device=ops.DEVICE).contiguous()
     if trainable and tensor.is_floating_point():
         return torch.nn.Parameter(tensor, requires_grad=True)
@@ -74,16 +75,15 @@ def create_variable(value, trainable, name):
 
 
 def assign_variable(storage, value):
-    # Always a fresh tensor: later changes to the caller's array must not leak in.
+    # Always a fresh tensor: later changes to the caller's array must not leak in. It has
+    # the storage's own layout (row-major, or the column-major of fused-RNN weights, see
+    # rnn.lay_out_fused_rnn_weight); `copy_` converts dtype and device.
     if isinstance(value, torch.Tensor):
-        new = value.detach().to(
-            device=storage.device,
-            dtype=storage.dtype,
-            copy=True,
-            memory_format=torch.contiguous_format,  # row-major, as create_variable
-        )
+        source = value.detach()
     else:
-        new = torch.tensor(np.asarray(value), dtype=storage.dtype, device=storage.device)
+        source = torch.tensor(np.asarray(value))
+    new = torch.empty_like(storage, requires_grad=False)
+    new.copy_(source)
     storage.data = new
     return storage
 

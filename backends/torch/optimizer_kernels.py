@@ -48,6 +48,51 @@ def _fused_adam_fits(tensor_lists) -> bool:
     return True
 
 
+def _row_major(variables, grads, ms, vs, v_hats):
+    """The update's tensors as dense row-major tensors for the fused kernel, which reads
+    memory in order: (variables, grads, ms, vs, v_hats), each a list.
+
+    A column-major matrix (a recurrent kernel, see rnn.lay_out_fused_rnn_weight) goes in
+    transposed, together with its gradient and slots: the update is elementwise, so the
+    transposed problem is the same problem. Slots created row-major are laid out like
+    their variable once, at the first update. Any other gradient that comes strided is
+    copied: cheaper than leaving the fused kernel for the foreach path."""
+    groups = [variables, grads, ms, vs] + ([v_hats] if v_hats is not None else [])
+    lists: tuple = ([], [], [], [], [])
+    for tensors in zip(*groups):  # plain loops: this runs at every step
+        variable, grad = tensors[0], tensors[1]
+        if variable.is_contiguous():
+            tensors = list(tensors)
+            tensors[1] = grad if grad.is_contiguous() else grad.contiguous()
+        elif variable.dim() == 2 and variable.t().is_contiguous():
+            slots = [_transposed(_like(slot, variable)) for slot in tensors[2:]]
+            tensors = [_transposed(variable), _like(grad, variable).t(), *slots]
+        for target, tensor in zip(lists, tensors):
+            target.append(tensor)
+    return lists
+
+
+def _like(tensor, variable):
+    """`tensor` (a gradient or slot of `variable`) laid out like `variable`: its data is
+    replaced by a copy in that layout, which keeps its values, so a slot takes the copy
+    once, at its first update."""
+    if tensor.stride() != variable.stride():
+        tensor.data = torch.empty_like(variable).copy_(tensor)
+    return tensor
+
+
+def _transposed(tensor):
+    """`tensor.t()`, kept on the tensor between steps (a view op costs about a
+    microsecond of dispatch, several per weight and step). The kept view is used only
+    while it still reads the tensor's memory: an assignment replaces that memory (and
+    the view, holding the old memory, keeps its address from being reused)."""
+    kept = getattr(tensor, "_kerasfront_transposed", None)
+    if kept is None or kept.data_ptr() != tensor.data_ptr():
+        kept = tensor.t()
+        tensor._kerasfront_transposed = kept
+    return kept
+
+
 def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats=None):
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= alpha m / (sqrt(v) + eps).
 
@@ -63,13 +108,9 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats
         # its own fused code; the fused kernel's in-place update of the step's inputs is
         # not something it can trace.
         compiling = torch.compiler.is_compiling()
-        if not compiling:
-            # A gradient may come strided (the fused LSTM's kernel is used transposed):
-            # a contiguous copy is cheaper than leaving the fused kernel for foreach.
-            grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
-        tensor_lists = (variables, grads, ms, vs, v_hats or ())
-        if not compiling and _fused_adam_fits(tensor_lists):
-            _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon)
+        tensor_lists = () if compiling else _row_major(variables, grads, ms, vs, v_hats)
+        if tensor_lists and _fused_adam_fits(tensor_lists):
+            _fused_adam(*tensor_lists[:4], tensor_lists[4] or None, alpha, beta_1, beta_2, epsilon)
         else:
             _foreach_adam(
                 variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon, compiling

@@ -221,6 +221,12 @@ OPTIONAL_NAMES = (
     # their configuration matches, else `scan`.
     "lstm",
     "gru",
+    # (storage of a Keras (rows, G units) recurrent weight matrix) -> a storage with the
+    # same values in the memory layout the engine's fused `lstm`/`gru` read fastest
+    # (torch on a CPU: column-major, so torch's (G units, rows) weight is a dense view).
+    # Recurrent layers apply it to their kernels when they are built; values, shapes and
+    # saved files do not change.
+    "lay_out_fused_rnn_weight",
     # (log_probs (batch, time, classes) normalized, labels (batch, max_length) int32,
     #  input_length (batch,), label_length (batch,)) -> (batch,) CTC negative
     # log-likelihoods, blank = classes - 1, inf where no alignment fits; K.ctc_batch_cost

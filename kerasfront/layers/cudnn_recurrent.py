@@ -24,6 +24,7 @@ from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers.conv_utils import describe
 from kerasfront.layers.recurrent import RNN
 from kerasfront.layers.recurrent_cell_base import blocks, check_units, forget_bias_initializer
+from kerasfront.layers.recurrent_layers import lay_out_for_fused_kernel
 
 
 class _StateSizes:
@@ -105,6 +106,7 @@ class _CuDNNRNN(RNN):
             regularizer=self.bias_regularizer,
             constraint=self.bias_constraint,
         )
+        lay_out_for_fused_kernel(self.KERNEL_NAME, self)
 
     def compute_mask(self, inputs, mask=None):
         self._check_mask_supported(mask)  # Keras 2's CuDNN layers take no mask

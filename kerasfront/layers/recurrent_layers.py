@@ -42,6 +42,18 @@ _LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "statefu
 _CELL_ONLY_KEYS = ("name", "trainable", "dtype", "batch_input_shape")
 
 
+def lay_out_for_fused_kernel(kernel_name, layer) -> None:
+    """Lets the engine store the kernel and recurrent kernel of `layer` (a cell, or a
+    CuDNN layer) in the memory layout its fused `kernel_name` kernel reads fastest;
+    values and shapes do not change."""
+    lay_out = getattr(ADAPTER, "lay_out_fused_rnn_weight", None)
+    if kernel_name is None or lay_out is None or getattr(ADAPTER, kernel_name, None) is None:
+        return
+    for name in ("kernel", "recurrent_kernel"):
+        weight = layer._variable_attributes[name]
+        weight._set_storage(lay_out(weight.storage))
+
+
 class _CellLayer(RNN):
     """A Keras recurrent layer: its arguments split between the cell and the RNN."""
 
@@ -90,6 +102,14 @@ class _CellLayer(RNN):
 
     # ---- the fused kernel ----------------------------------------------------------------
     KERNEL_NAME = None
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        # Only where the fused kernel will run: the generic loop's gradients come back
+        # row-major, and a weight stored otherwise would cost a copy at every update.
+        fused = self.KERNEL_NAME is not None and self.use_cudnn is not False
+        if fused and not self._fused_obstacles(None, False, None):
+            lay_out_for_fused_kernel(self.KERNEL_NAME, self.cell)
 
     def _fused_obstacles(self, mask, training, constants) -> list:
         """Why the fused kernel cannot compute this call (empty when it can)."""
