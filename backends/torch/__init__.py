@@ -139,7 +139,13 @@ def compute_output_spec(fn, specs, variables):
 def value_and_grad(fn):
     def run(values, *args):
         with torch.enable_grad():
-            leaves = [value.detach().requires_grad_(True) for value in values]
+            # A trainable variable's storage is already a leaf that requires grad (a
+            # Parameter): differentiating with respect to it directly saves two ops per
+            # variable and step; `autograd.grad` does not accumulate into `.grad`.
+            leaves = [
+                value if value.is_leaf and value.requires_grad else value.detach().requires_grad_()
+                for value in values
+            ]
             value, aux = fn(leaves, *args)
             # A model with nothing to train (all frozen) still reports its loss.
             grads = torch.autograd.grad(value, leaves, allow_unused=True) if leaves else []

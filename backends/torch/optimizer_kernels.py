@@ -38,45 +38,45 @@ def host_scalar(value):
     return value.item()
 
 
-def _fused_adam_fits(tensor_lists) -> bool:
-    if not hasattr(torch, "_fused_adam_"):
-        return False
-    for tensors in tensor_lists:  # plain loops: this runs at every step
-        for tensor in tensors:
-            if tensor.dtype not in _FUSED_DTYPES or not tensor.is_contiguous():
-                return False
-    return True
-
-
 def _row_major(variables, grads, ms, vs, v_hats):
     """The update's tensors as dense row-major tensors for the fused kernel, which reads
-    memory in order: (variables, grads, ms, vs, v_hats), each a list.
+    memory in order: (variables, grads, ms, vs, v_hats), each a list; None where some
+    tensor does not fit it (a dtype it does not compute in, a layout not handled here).
 
     A column-major matrix (a recurrent kernel, see rnn.lay_out_fused_rnn_weight) goes in
     transposed, together with its gradient and slots: the update is elementwise, so the
     transposed problem is the same problem. Slots created row-major are laid out like
     their variable once, at the first update. Any other gradient that comes strided is
     copied: cheaper than leaving the fused kernel for the foreach path."""
+    if not hasattr(torch, "_fused_adam_"):
+        return None
     groups = [variables, grads, ms, vs] + ([v_hats] if v_hats is not None else [])
     lists: tuple = ([], [], [], [], [])
     for tensors in zip(*groups):  # plain loops: this runs at every step
         variable, grad = tensors[0], tensors[1]
+        if variable.dtype not in _FUSED_DTYPES or grad.dtype != variable.dtype:
+            return None
         if variable.is_contiguous():
             tensors = list(tensors)
             tensors[1] = grad if grad.is_contiguous() else grad.contiguous()
-        elif variable.dim() == 2 and variable.t().is_contiguous():
-            slots = [_transposed(_like(slot, variable)) for slot in tensors[2:]]
-            tensors = [_transposed(variable), _like(grad, variable).t(), *slots]
+            if not all(slot.is_contiguous() for slot in tensors[2:]):
+                return None
+        elif variable.dim() == 2 and variable.stride() == (1, variable.shape[0]):
+            layout = variable.stride()  # column-major; slots and gradient laid out alike
+            slots = [_transposed(_like(s, variable, layout)) for s in tensors[2:]]
+            tensors = [_transposed(variable), _like(grad, variable, layout).t(), *slots]
+        else:
+            return None
         for target, tensor in zip(lists, tensors):
             target.append(tensor)
     return lists
 
 
-def _like(tensor, variable):
-    """`tensor` (a gradient or slot of `variable`) laid out like `variable`: its data is
-    replaced by a copy in that layout, which keeps its values, so a slot takes the copy
-    once, at its first update."""
-    if tensor.stride() != variable.stride():
+def _like(tensor, variable, layout):
+    """`tensor` (a gradient or slot of `variable`) laid out like `variable`, whose
+    strides are `layout`: its data is replaced by a copy in that layout, which keeps its
+    values, so a slot takes the copy once, at its first update."""
+    if tensor.stride() != layout:
         tensor.data = torch.empty_like(variable).copy_(tensor)
     return tensor
 
@@ -108,8 +108,8 @@ def adam_update(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon, v_hats
         # its own fused code; the fused kernel's in-place update of the step's inputs is
         # not something it can trace.
         compiling = torch.compiler.is_compiling()
-        tensor_lists = () if compiling else _row_major(variables, grads, ms, vs, v_hats)
-        if tensor_lists and _fused_adam_fits(tensor_lists):
+        tensor_lists = None if compiling else _row_major(variables, grads, ms, vs, v_hats)
+        if tensor_lists is not None:
             _fused_adam(*tensor_lists[:4], tensor_lists[4] or None, alpha, beta_1, beta_2, epsilon)
         else:
             _foreach_adam(

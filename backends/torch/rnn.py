@@ -114,8 +114,26 @@ def _time_order(inputs, go_backwards):
 
 
 def _state(tensor):
-    # torch wants (layers, batch, units) states, contiguous for cuDNN.
-    return tensor.unsqueeze(0).contiguous()
+    # torch wants (layers, batch, units) states, contiguous for cuDNN. (An op call costs
+    # about a microsecond of dispatch, so `contiguous` only where it copies.)
+    state = tensor.unsqueeze(0)
+    return state if state.is_contiguous() else state.contiguous()
+
+
+_ZERO_BIASES: dict = {}
+
+
+def _zero_bias(like, size):
+    """A zero vector of `size` entries on the device and dtype of `like`, made once and
+    never written to: the recurrent bias torch adds and Keras's LSTM does not have."""
+    key = (size, like.dtype, like.device)
+    zeros = _ZERO_BIASES.get(key)
+    if zeros is None:
+        # Made outside inference mode whatever the caller's mode: an inference tensor
+        # could not be saved for the backward pass of a later training step.
+        with torch.inference_mode(False):
+            zeros = _ZERO_BIASES[key] = torch.zeros(size, dtype=like.dtype, device=like.device)
+    return zeros
 
 
 def lstm(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=False):
@@ -133,7 +151,7 @@ def lstm(inputs, initial_states, kernel, recurrent_kernel, bias, go_backwards=Fa
         (outputs (batch, time, units) in step order, [h, c] after the last step).
     """
     units = recurrent_units("lstm", 4, inputs, kernel, recurrent_kernel, lambda u: (4 * u,), bias)
-    zeros = kernel.new_zeros(4 * units)
+    zeros = _zero_bias(kernel, 4 * units)
     # Keras has one bias; torch adds two, so the recurrent one is zero.
     parameters = _torch_parameters(
         kernel, recurrent_kernel, zeros if bias is None else bias, zeros, units, 4, None

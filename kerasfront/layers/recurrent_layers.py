@@ -159,7 +159,10 @@ class _CellLayer(RNN):
         outputs, final_states = kernel(
             inputs, states, cell.kernel, cell.recurrent_kernel, cell.bias, self.go_backwards
         )
-        return outputs[:, -1], outputs, list(final_states)
+        # The last step's output is the final h (the first state): reading it saves
+        # slicing the sequence, two ops at every call.
+        final_states = list(final_states)
+        return final_states[0], outputs, final_states
 
 
 class SimpleRNN(_CellLayer):
