@@ -1,13 +1,20 @@
 """What `compile` sets up: the losses per output with their weights and sample-weight
 modes, and the checks that targets and sample weights fit them. The metrics per output
-live in `compile_metrics.py`."""
+live in `compile_metrics.py`.
+
+As in Keras 2, an output may have no loss (`loss=None`, a None entry, or a name left out
+of a loss dict): it then takes no target, and the training objective is whatever the
+other outputs, `add_loss` terms and weight regularizers give.
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from kerasfront import config, ops
 from kerasfront import losses as losses_module
-from kerasfront import ops
 
 SAMPLE_WEIGHT_MODES = (None, "temporal")
 
@@ -77,7 +84,22 @@ class CompiledLoss:
     def __init__(self, loss, loss_weights, output_names, sample_weight_mode=None):
         self.output_names = list(output_names)
         identifiers = per_output(loss, self.output_names, "loss")
+        if isinstance(loss, dict):
+            left_out = [name for name in self.output_names if name not in loss]
+            if left_out:
+                # Keras 2 warns too: a forgotten key would otherwise train nothing there.
+                warnings.warn(
+                    f"compile: outputs {left_out} are missing from the loss dict; they get "
+                    "no loss and take no targets (give them None explicitly to silence "
+                    "this warning).",
+                    stacklevel=3,
+                )
         self.functions = [None if i is None else losses_module.get(i) for i in identifiers]
+        # Which outputs take targets: those with a loss.
+        self.has_loss = [fn is not None for fn in self.functions]
+        # Set once a forward pass showed `add_loss` terms or regularizers: with no output
+        # loss they are the whole objective (see `BatchFormat.check_loss_to_optimize`).
+        self.other_losses_found = False
         self.weights = [
             _loss_weight(w, name)
             for w, name in zip(
@@ -92,8 +114,11 @@ class CompiledLoss:
                 self.output_names,
             )
         ]
-        if all(fn is None for fn in self.functions):
-            raise ValueError("compile: no loss was given for any output; pass loss=... .")
+
+    @property
+    def target_names(self) -> list[str]:
+        """The outputs that take targets (those with a loss), in order."""
+        return [name for name, has in zip(self.output_names, self.has_loss) if has]
 
     def weigh(self, values, sample_weight, index: int, prediction):
         """`values` (one loss per sample, or per time step) times the sample weights of
@@ -146,6 +171,9 @@ class CompiledLoss:
             per_output_losses.append(loss)
             term = loss if weight == 1 else weight * loss
             total = term if total is None else total + term
+        if total is None:
+            # No output has a loss: `add_loss` terms and regularizers are added to this.
+            total = ops.zeros((), config.floatx())
         return total, per_output_losses
 
     def check_sample_weights(self, sample_weights: list, output_shapes: list) -> None:
@@ -236,6 +264,53 @@ class CompiledLoss:
                     f"{target.shape}; loss '{name_of_loss}' expects targets of the output's "
                     f"shape.{hint}"
                 )
+
+
+def _is_per_output(metrics) -> bool:
+    """Whether metrics are given per output (a dict, or a list holding lists or dicts)
+    rather than one flat list for every output (compile_metrics.metrics_per_output)."""
+    return isinstance(metrics, dict) or (
+        isinstance(metrics, (list, tuple))
+        and any(isinstance(m, (list, tuple, dict)) for m in metrics)
+    )
+
+
+def metrics_with_targets(metrics, compiled_loss: CompiledLoss, what: str):
+    """`metrics` (or `weighted_metrics`) limited to the outputs that take targets.
+
+    A metric compares targets with outputs, and an output without a loss takes no targets:
+    metrics given for such an output by name or position are an error naming it. A flat
+    list, meant for every output, goes to the outputs with a loss (tf.keras 2 skips the
+    others too); with no such output at all it is an error, as nothing could be measured.
+    """
+    names, has_loss = compiled_loss.output_names, compiled_loss.has_loss
+    if metrics is None or all(has_loss):
+        return metrics
+    from kerasfront.models.compile_metrics import metrics_per_output
+
+    if _is_per_output(metrics):
+        for name, has, group in zip(names, has_loss, metrics_per_output(metrics, names, what)):
+            if not has and any(m is not None for m in group):
+                raise ValueError(
+                    f"compile: {what} are given for output '{name}', which has no loss and "
+                    "therefore takes no targets; a metric compares targets with outputs. "
+                    f"Give output '{name}' a loss, or leave it out of {what}."
+                )
+        return metrics
+    if isinstance(metrics, (list, tuple)) and not metrics:
+        return metrics
+    targets = compiled_loss.target_names
+    if not targets:
+        outputs = f"output '{names[0]}' has" if len(names) == 1 else f"outputs {names} have"
+        raise ValueError(
+            f"compile: {what}={metrics!r:.80} need targets, but the model's {outputs} "
+            "no loss (loss=None), so the model takes no targets. Drop the metrics, or "
+            "compile with a loss for the outputs to measure."
+        )
+    # Built per output with the outputs that have a loss, so that a Metric object in the
+    # list serves the first of them (copies serve the others, as for every output).
+    groups = iter(metrics_per_output(metrics, targets, what))
+    return [next(groups) if has else [] for has in has_loss]
 
 
 # Re-exported for the trainer; at the end because compile_metrics imports this module.

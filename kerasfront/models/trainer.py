@@ -17,7 +17,7 @@ from kerasfront.backend.contract import EAGER
 from kerasfront.distribution import data_parallel
 from kerasfront.models import data_adapters
 from kerasfront.models import steps as step_builders
-from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics
+from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics, metrics_with_targets
 from kerasfront.models.generator_methods import GeneratorMethods
 from kerasfront.models.inference import InferenceMethods, LazyLogs
 
@@ -57,6 +57,12 @@ class Trainer(InferenceMethods, GeneratorMethods):
         Args:
             optimizer: a name ("sgd", "rmsprop", "adam") or an Optimizer.
             loss: a name, a function f(y_true, y_pred), or a list/dict with one per output.
+                None (for the model, or for some outputs) means no loss there, as in
+                Keras 2: those outputs take no targets (fit(x) with y=None when no output
+                has one) and the objective is the sum of the other outputs' losses, the
+                `add_loss` terms and the weight regularizers. Metrics need targets, so
+                they apply only to outputs with a loss. A model with no loss at all is
+                refused when fit, evaluate or *_on_batch first sees data.
             metrics: names ("accuracy"), functions or Metric objects; a list applies to
                 every output, a dict gives lists per output name.
             weighted_metrics: like `metrics`, but weighted by `sample_weight` and
@@ -85,17 +91,16 @@ class Trainer(InferenceMethods, GeneratorMethods):
                 f"compile: steps_per_execution={steps_per_execution!r} is not supported; "
                 "every batch runs one compiled step (leave it at 1)."
             )
-        if loss is None:
-            raise ValueError(
-                "compile: loss is required, e.g. loss='categorical_crossentropy' or a function "
-                "f(y_true, y_pred)."
-            )
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss  # Keras 2's attribute: what compile was given
         output_names = self._output_names_for_compile()
-        self._compiled_loss = CompiledLoss(loss, loss_weights, output_names, sample_weight_mode)
+        compiled_loss = CompiledLoss(loss, loss_weights, output_names, sample_weight_mode)
+        self._compiled_loss = compiled_loss
         self._compiled_metrics = CompiledMetrics(
-            metrics, output_names, self._compiled_loss, weighted_metrics
+            metrics_with_targets(metrics, compiled_loss, "metrics"),
+            output_names,
+            compiled_loss,
+            metrics_with_targets(weighted_metrics, compiled_loss, "weighted_metrics"),
         )
         # What saving writes as Keras 2's training_config.
         self._compile_arguments = {

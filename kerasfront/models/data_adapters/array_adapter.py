@@ -9,6 +9,7 @@ import numpy as np
 
 from kerasfront.models.data import count_samples, to_array, to_step_input
 from kerasfront.models.data_adapters.base import DataAdapter
+from kerasfront.models.data_adapters.batch_format import arrays_and_names
 
 SHUFFLE_CHOICES = (True, False, "batch")
 
@@ -40,6 +41,23 @@ def _batch_plan(size: int, batch_size: int, shuffle) -> list:
         permutation = np.random.permutation(size)
         return [permutation[start : start + batch_size] for start in starts]
     return [slice(start, start + batch_size) for start in starts]
+
+
+def _slots(arrays: list) -> list[int | None] | None:
+    """For each output, the position of its array among the present ones (None where it
+    has none); None when every output has one."""
+    if all(a is not None for a in arrays):
+        return None
+    positions, count = [], 0
+    for array in arrays:
+        positions.append(None if array is None else count)
+        count += array is not None
+    return positions
+
+
+def _placed(present: list, slots: list) -> list:
+    """The per-output list the steps take: the present tensors at their slots, else None."""
+    return [None if slot is None else present[slot] for slot in slots]
 
 
 class ArrayAdapter(DataAdapter):
@@ -77,9 +95,7 @@ class ArrayAdapter(DataAdapter):
         self.format = format
         self.x_arrays, self.targets = x_arrays, targets
         self.sample_weights = sample_weights
-        names = [f"x[{i}]" for i in range(len(x_arrays))]
-        names += [f"y[{i}]" for i in range(len(targets or []))]
-        self.size = count_samples(x_arrays + list(targets or []), names)
+        self.size = count_samples(*arrays_and_names(x_arrays, targets or []))
         if self.size == 0:
             raise ValueError("The data holds no samples (its arrays have length 0).")
         self.batch_size = self.size if whole else (batch_size or 32)
@@ -95,10 +111,17 @@ class ArrayAdapter(DataAdapter):
             self._arrays = readers
             return
         weights = format.with_class_weight(targets, sample_weights)
-        self._n_outputs = len(targets)
-        # Weights are present for every output or for none; only present ones are sliced.
-        self._arrays = readers + list(targets) + [w for w in weights if w is not None]
+        # Only the arrays present are sliced. Weights are present for every output with a
+        # loss or for none; outputs without a loss (compile(loss=None)) have neither.
+        present_targets = [t for t in targets if t is not None]
+        present_weights = [w for w in weights if w is not None]
+        self._n_outputs = len(present_targets)
+        self._arrays = readers + present_targets + present_weights
         self._no_weights = [None] * len(targets)
+        # Where the sliced targets and weights go in the per-output lists the steps take,
+        # or None when every output has them (the usual case, placed as they come).
+        self._target_slots = _slots(targets)
+        self._weight_slots = _slots(weights) if present_weights else None
 
     @classmethod
     def from_data(cls, format, x, y=None, sample_weight=None, **options) -> ArrayAdapter:
@@ -106,11 +129,9 @@ class ArrayAdapter(DataAdapter):
         x_arrays = format.inputs(x, keep_array_likes=True)
         if not format.with_targets:
             return cls(format, x_arrays, **options)
+        format.check_loss_to_optimize(x_arrays)
         targets = format.targets(y)
-        count = count_samples(
-            x_arrays + targets,
-            [f"x[{i}]" for i in range(len(x_arrays))] + [f"y[{i}]" for i in range(len(targets))],
-        )
+        count = count_samples(*arrays_and_names(x_arrays, targets))
         weights = format.sample_weights(sample_weight, targets, count)
         return cls(format, x_arrays, targets, weights, **options)
 
@@ -130,6 +151,15 @@ class ArrayAdapter(DataAdapter):
             return
         n_known = n_inputs + self._n_outputs
         no_weights = self._no_weights
+        target_slots, weight_slots = self._target_slots, self._weight_slots
+        if target_slots is not None:  # some outputs have no loss, hence no target
+            for index in self._plan():
+                tensors = [to_step_input(a[index]) for a in arrays]
+                x = tensors[0] if n_inputs == 1 else tensors[:n_inputs]
+                targets = _placed(tensors[n_inputs:n_known], target_slots)
+                weights = _placed(tensors[n_known:], weight_slots) if weight_slots else no_weights
+                yield x, targets, weights
+            return
         for index in self._plan():
             tensors = [to_step_input(a[index]) for a in arrays]
             x = tensors[0] if n_inputs == 1 else tensors[:n_inputs]

@@ -12,6 +12,7 @@ import numpy as np
 
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
+from kerasfront.layers import base as layer_base
 from kerasfront.models.data import (
     check_class_weight,
     class_weights_to_sample_weights,
@@ -24,6 +25,14 @@ from kerasfront.models.data import (
     to_step_input,
 )
 from kerasfront.models.data_adapters.base import unpack
+
+
+def arrays_and_names(x_arrays: list, targets: list) -> tuple[list, list[str]]:
+    """The inputs and the targets present, with their names for `count_samples`."""
+    arrays = list(x_arrays) + [t for t in targets if t is not None]
+    names = [f"x[{i}]" for i in range(len(x_arrays))]
+    names += [f"y[{i}]" for i, t in enumerate(targets) if t is not None]
+    return arrays, names
 
 
 def _is_array_like(data) -> bool:
@@ -89,13 +98,39 @@ class BatchFormat:
             return [t.shape for t in self.model.outputs]
         return [None] * count
 
-    def targets(self, y) -> list[np.ndarray]:
+    @property
+    def needs_targets(self) -> bool:
+        """Whether batches must hold targets: for training or evaluation, when some output
+        has a loss (with `compile(loss=None)` the model takes `x` alone)."""
+        return self.with_targets and any(self.model._compiled_loss.has_loss)
+
+    def targets(self, y) -> list:
         """The targets as a list in the order of the model's outputs (an array, a list by
-        position or a dict by output name); checked against the losses the first time."""
+        position or a dict by output name), None for the outputs without a loss; checked
+        against the losses the first time."""
+        model = self.model
+        compiled_loss = model._compiled_loss
+        names = list(getattr(model, "output_names", None) or ["output"])
+        if all(compiled_loss.has_loss):
+            arrays = self._all_targets(y, names)
+        else:
+            arrays = self._some_targets(y, names, compiled_loss)
+        shapes = self._output_shapes(len(arrays))
+        arrays = compiled_loss.expand_targets(arrays, shapes)
+        if not self._targets_checked:
+            compiled_loss.check_targets(arrays, shapes)
+            model._compiled_metrics.build(
+                [None if t is None else t.shape for t in arrays],
+                [s if s is not None or t is None else t.shape for s, t in zip(shapes, arrays)],
+            )
+            self._targets_checked = True
+        return arrays
+
+    def _all_targets(self, y, names: list) -> list[np.ndarray]:
+        """Every output has a loss: one target each."""
         model = self.model
         if y is None:
             raise ValueError(f"Model '{model.name}': y (the targets) is required.")
-        names = list(getattr(model, "output_names", None) or ["output"])
         if isinstance(y, dict):
             parts = select_by_name(y, names, model.name, "targets for output(s)")
         elif isinstance(y, (list, tuple)) and (
@@ -114,25 +149,114 @@ class BatchFormat:
                     "array per output, as a list or a dict by output name."
                 )
             parts = [y]
-        arrays = [to_array(t, f"Target '{name}'") for t, name in zip(parts, names)]
-        shapes = self._output_shapes(len(arrays))
-        compiled_loss = model._compiled_loss
-        arrays = compiled_loss.expand_targets(arrays, shapes)
-        if not self._targets_checked:
-            compiled_loss.check_targets(arrays, shapes)
-            model._compiled_metrics.build(
-                [t.shape for t in arrays],
-                [s if s is not None else t.shape for s, t in zip(shapes, arrays)],
+        return [to_array(t, f"Target '{name}'") for t, name in zip(parts, names)]
+
+    def _some_targets(self, y, names: list, compiled_loss) -> list:
+        """Some outputs have no loss (`compile(loss=None)` or None entries): as in Keras 2,
+        `y` holds targets for the others only (a dict by name, a list of those targets,
+        one array when one output has a loss, None when none has), or, as tf.keras 2
+        takes it, a list over every output with None where there is no loss. A target
+        given for an output without a loss is refused: nothing would use it."""
+        model = self.model
+        wanted = compiled_loss.target_names
+        if not wanted:
+            if y is not None:
+                raise ValueError(
+                    f"Model '{model.name}' was compiled without a loss for any output "
+                    f"(loss=None), so it takes no targets; received y of type "
+                    f"{type(y).__name__}. Pass y=None (the objective is the add_loss terms "
+                    "and regularizers), or compile with a loss for the outputs to fit."
+                )
+            return [None] * len(names)
+        if y is None:
+            raise ValueError(
+                f"Model '{model.name}': y (the targets) is required for the outputs with a "
+                f"loss, {wanted}."
             )
-            self._targets_checked = True
-        return arrays
+        if isinstance(y, dict):
+            unused = [n for n in names if n not in wanted and y.get(n) is not None]
+            parts = dict(zip(wanted, select_by_name(y, wanted, model.name, "targets for")))
+        elif isinstance(y, (list, tuple)) and all(t is None or _is_array_like(t) for t in y):
+            if len(y) == len(names):
+                unused = [n for n, t in zip(names, y) if n not in wanted and t is not None]
+                parts = {n: t for n, t in zip(names, y) if n in wanted}
+            elif len(y) == len(wanted):
+                unused, parts = [], dict(zip(wanted, y))
+            else:
+                raise ValueError(
+                    f"Model '{model.name}' has {len(names)} outputs {names}, of which "
+                    f"{wanted} have a loss; received {len(y)} target arrays. Pass one per "
+                    "output with a loss, or one per output with None where there is none."
+                )
+        elif len(wanted) == 1:
+            unused, parts = [], {wanted[0]: y}
+        else:
+            raise ValueError(
+                f"Model '{model.name}' has {len(wanted)} outputs with a loss, {wanted}: pass "
+                "one target array for each, as a list or a dict by output name."
+            )
+        if unused:
+            raise ValueError(
+                f"Model '{model.name}': targets were given for outputs {unused}, which have "
+                "no loss, so nothing would use them. Leave them out (or pass None), or "
+                "compile with a loss for them."
+            )
+        missing = [n for n in wanted if parts.get(n) is None]
+        if missing:
+            raise ValueError(f"Model '{model.name}': the targets for outputs {missing} are None.")
+        return [
+            to_array(parts[name], f"Target '{name}'") if name in parts else None for name in names
+        ]
+
+    def check_loss_to_optimize(self, x_arrays: list) -> None:
+        """Raises when the model has nothing to train or evaluate: no output has a loss,
+        no layer adds one (`add_loss`, activity regularizers) and no weight is regularized.
+        Keras 2 refuses such a model ("it has no loss to optimize").
+
+        The `add_loss` terms exist only while the model runs, so with no output loss one
+        forward pass on the first sample looks for them (outside any compiled step; its
+        state changes are discarded), once per compile."""
+        if not self.with_targets:
+            return
+        model = self.model
+        compiled_loss = model._compiled_loss
+        if any(compiled_loss.has_loss) or compiled_loss.other_losses_found:
+            return
+        if model.regularization_losses() or self._forward_adds_losses(x_arrays):
+            compiled_loss.other_losses_found = True
+            return
+        raise ValueError(
+            f"Model '{model.name}' has no loss to optimize: it was compiled with loss=None, "
+            "no layer adds a loss in its call (add_loss, activity_regularizer) and no weight "
+            "has a regularizer. Pass compile(loss=...), or add the objective with "
+            "self.add_loss(...) in a layer's call."
+        )
+
+    def _forward_adds_losses(self, x_arrays: list) -> bool:
+        sample = [ADAPTER.convert_to_tensor(to_array(a[:1], "Input")) for a in x_arrays]
+        collected: list = []
+        layer_base._LOSS_COLLECTORS.append(collected)
+        try:
+            with StatelessScope():
+                self.model(sample[0] if len(sample) == 1 else sample, training=True)
+        finally:
+            layer_base._LOSS_COLLECTORS.pop()
+        return bool(collected)
 
     def sample_weights(self, sample_weight, targets: list, count: int) -> list:
-        """The user's sample weights, one entry per output (None where unweighted): one
-        array for every output, or a list/dict per output (Keras 2)."""
+        """The user's sample weights, one entry per output (None where unweighted, and for
+        outputs without a loss): one array for every output with a loss, or a list/dict
+        per output (Keras 2)."""
         names = list(getattr(self.model, "output_names", None) or ["output"])
         if sample_weight is None:
             return [None] * len(targets)
+        has_loss = self.model._compiled_loss.has_loss
+        if not any(has_loss):
+            raise ValueError(
+                f"Model '{self.model.name}' has no loss on any output (loss=None): "
+                "sample_weight would weigh nothing (add_loss terms are not weighted per "
+                "sample). Leave sample_weight out."
+            )
         if isinstance(sample_weight, dict):
             unknown = set(sample_weight) - set(names)
             if unknown:
@@ -156,14 +280,22 @@ class BatchFormat:
             labels = [f"sample_weight[{index}]" for index in range(len(names))]
         else:
             one = sample_weight_array(sample_weight, count)
-            parts, labels = [one] * len(names), ["sample_weight"] * len(names)
+            parts = [one if has else None for has in has_loss]
+            labels = ["sample_weight"] * len(names)
+        unused = [n for n, w, has in zip(names, parts, has_loss) if w is not None and not has]
+        if unused:
+            raise ValueError(
+                f"sample_weight is given for outputs {unused}, which have no loss to weigh; "
+                "leave them out (or pass None for them)."
+            )
         weights = [
             None if w is None else sample_weight_array(w, count, label)
             for w, label in zip(parts, labels)
         ]
-        if any(w is None for w in weights):  # an unweighted output counts each sample once
+        if any(w is None for w, has in zip(weights, has_loss) if has):
+            # An unweighted output with a loss counts each sample once.
             ones = np.ones(count, dtype=next(w for w in weights if w is not None).dtype)
-            weights = [ones if w is None else w for w in weights]
+            weights = [ones if w is None and has else w for w, has in zip(weights, has_loss)]
         if not self._weights_checked:
             self.model._compiled_loss.check_sample_weights(
                 weights, self._output_shapes(len(weights))
@@ -175,8 +307,15 @@ class BatchFormat:
         """`weights` multiplied by the class weights of the targets, when there are any."""
         if self.class_weight is None:
             return weights
+        if all(t is None for t in targets):
+            raise ValueError(
+                f"Model '{self.model.name}' has no loss on any output (loss=None): "
+                "class_weight would weigh nothing. Leave class_weight out."
+            )
         return [
-            times_class_weight(w, class_weights_to_sample_weights(t, self.class_weight))
+            w
+            if t is None
+            else times_class_weight(w, class_weights_to_sample_weights(t, self.class_weight))
             for t, w in zip(targets, weights)
         ]
 
@@ -189,21 +328,19 @@ class BatchFormat:
             return (x,)
         return (
             x,
-            [to_step_input(t) for t in targets],
+            [None if t is None else to_step_input(t) for t in targets],
             [None if w is None else to_step_input(w) for w in weights],
         )
 
     def stream_batch(self, item, kind: str, lists_are_tuples: bool = False) -> tuple:
         """One element of a batch source, formatted and converted for the steps."""
-        x, y, sample_weight = unpack(item, self.with_targets, kind, lists_are_tuples)
+        x, y, sample_weight = unpack(item, self.needs_targets, kind, lists_are_tuples)
         x_arrays = self.inputs(x)
         if not self.with_targets:
             return self.step_batch(x_arrays)
+        self.check_loss_to_optimize(x_arrays)
         targets = self.targets(y)
-        count = count_samples(
-            x_arrays + targets,
-            [f"x[{i}]" for i in range(len(x_arrays))] + [f"y[{i}]" for i in range(len(targets))],
-        )
+        count = count_samples(*arrays_and_names(x_arrays, targets))
         weights = self.with_class_weight(
             targets, self.sample_weights(sample_weight, targets, count)
         )
