@@ -164,3 +164,16 @@ def test_help_imports_no_engine():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "--model {mlp,cnn,lstm,tiny}" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_tensorflow_sides_of_tiny_both_use_xla():
+    # The tiny model's TensorFlow native loop runs under XLA, so kerasfront compiles with
+    # jit_compile=True there (and only there): the same compiler on both sides.
+    import kerasfront
+    from kerasfront.bench.harness import side_model
+
+    tiny = side_model(BENCHMARKS["tiny"], kerasfront)
+    mlp = side_model(BENCHMARKS["mlp"], kerasfront)
+    assert BENCHMARKS["tiny"].tensorflow_xla and not BENCHMARKS["mlp"].tensorflow_xla
+    assert tiny._jit_compile is (True if K.backend() == "tensorflow" else None)
+    assert mlp._jit_compile is None

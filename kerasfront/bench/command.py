@@ -25,7 +25,8 @@ ratio and the latency of a one-sample predict (median of 200 calls).
 Models: mlp (Dense 784-512-512-10, batch 128), cnn (the Keras MNIST convnet, batch 128),
 lstm (three stacked LSTM(32), batch 64), tiny (Dense 16-32-4, batch 32: compute is
 negligible, so it measures the per-step overhead, which is what decides a step on a GPU;
-torch runs on one thread there, for every side).
+torch runs on one thread there, for every side, and TensorFlow compiles with XLA on both
+sides: kerasfront with jit_compile=True).
 
 Engines that are not installed are skipped with a note, and so is "gpu" for an engine that
 sees no GPU. The first epoch is a warm-up (tracing, compilation) and is not counted. On a

@@ -43,6 +43,9 @@ class Benchmark:
         default_epochs: timed epochs after the warm-up unless `--epochs` says otherwise.
         torch_threads: torch's intra-op threads for every side of a torch worker (None
             leaves torch's default).
+        tensorflow_xla: whether the TensorFlow native loop is compiled by XLA; kerasfront
+            then compiles with `jit_compile=True`, so both sides use the same compiler
+            (Keras 3's default, "auto", already picks XLA there).
     """
 
     name: str
@@ -54,6 +57,7 @@ class Benchmark:
     default_samples: int
     default_epochs: int = 2
     torch_threads: int | None = None
+    tensorflow_xla: bool = False
 
     def steps_per_epoch(self, samples: int) -> int:
         return math.ceil(samples / self.batch_size)
@@ -68,10 +72,23 @@ def compile_like_native(keras, model):
     return model
 
 
+def side_model(benchmark: Benchmark, keras):
+    """The benchmark model built and compiled through `keras` (kerasfront, or Keras 3),
+    with the native loop's compiler where that is a choice (`tensorflow_xla`)."""
+    model = benchmark.build_model(keras)
+    if (
+        benchmark.tensorflow_xla
+        and keras.__name__ == "kerasfront"
+        and keras.backend.backend() == "tensorflow"
+    ):
+        model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True)
+    return model
+
+
 def keras_side(benchmark: Benchmark, keras):
     """`(fit_epoch, predict_one)` for the benchmark model built through `keras`
     (kerasfront, or Keras 3 for the comparison)."""
-    model = benchmark.build_model(keras)
+    model = side_model(benchmark, keras)
 
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):

@@ -128,5 +128,6 @@ BENCHMARKS = {
         default_samples=4096,
         default_epochs=5,
         torch_threads=1,
+        tensorflow_xla=native_tiny.TENSORFLOW_XLA,
     ),
 }

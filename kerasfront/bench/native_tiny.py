@@ -16,4 +16,5 @@ from kerasfront.bench.native_mlp import mlp_builders
 LAYER_SIZES = (16, 32, 4)
 BATCH_SIZE = 32
 
-BUILDERS = mlp_builders(LAYER_SIZES, BATCH_SIZE, tensorflow_xla=True)
+TENSORFLOW_XLA = True  # kerasfront's TensorFlow side then uses jit_compile=True too
+BUILDERS = mlp_builders(LAYER_SIZES, BATCH_SIZE, tensorflow_xla=TENSORFLOW_XLA)
