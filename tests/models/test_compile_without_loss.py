@@ -189,8 +189,11 @@ def test_an_output_without_loss_takes_no_target():
     for y in (Y, [Y], [Y, None], {"first": Y}):
         np.testing.assert_allclose(model.evaluate(X, y, verbose=0), expected, rtol=1e-5)
     assert model.metrics_names == ["loss", "first_loss", "first_mae"]
-    history = model.fit(X, {"first": Y}, epochs=2, sample_weight=np.ones(12), verbose=0)
-    assert set(history.history) == {"loss", "first_loss", "first_mae"}
+    history = model.fit(
+        X, {"first": Y}, epochs=2, sample_weight=np.ones(12), validation_split=0.25, verbose=0
+    )
+    names = ["loss", "first_loss", "first_mae"]
+    assert set(history.history) == set(names) | {f"val_{name}" for name in names}
 
     with pytest.raises(ValueError, match=r"outputs \['second'\], which have no loss"):
         model.evaluate(X, [Y, Y[:, :2]], verbose=0)

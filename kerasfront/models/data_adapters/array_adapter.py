@@ -115,7 +115,7 @@ class ArrayAdapter(DataAdapter):
         # loss or for none; outputs without a loss (compile(loss=None)) have neither.
         present_targets = [t for t in targets if t is not None]
         present_weights = [w for w in weights if w is not None]
-        self._n_outputs = len(present_targets)
+        self._n_targets = len(present_targets)
         self._arrays = readers + present_targets + present_weights
         self._no_weights = [None] * len(targets)
         # Where the sliced targets and weights go in the per-output lists the steps take,
@@ -149,7 +149,7 @@ class ArrayAdapter(DataAdapter):
                 tensors = [to_step_input(a[index]) for a in arrays]
                 yield ((tensors[0] if n_inputs == 1 else tensors),)
             return
-        n_known = n_inputs + self._n_outputs
+        n_known = n_inputs + self._n_targets
         no_weights = self._no_weights
         target_slots, weight_slots = self._target_slots, self._weight_slots
         if target_slots is not None:  # some outputs have no loss, hence no target
