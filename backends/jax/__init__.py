@@ -215,16 +215,20 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
     else:
         # The old state is donated: XLA writes the new values into its buffers instead of
         # allocating fresh ones every step. The old arrays are dead after the call.
-        compiled = _with_callback_errors(jax.jit(pure_fn, donate_argnums=(1,)), _DONATED_NOTE)
+        compiled = jax.jit(pure_fn, donate_argnums=(1,))
 
     # The hot path of fit: two list comprehensions and one loop of attribute stores
-    # around the jitted call.
+    # around the jitted call, which re-raises our host callbacks' errors as themselves
+    # (see `_with_callback_errors`; written out here to save a call per step).
     def run(*batch):
-        new_values, outputs = compiled(
-            [v._storage for v in read_only],
-            [v._storage if not v._handed_out else _unshared(v) for v in updated],
-            *batch,
-        )
+        try:
+            new_values, outputs = compiled(
+                [v._storage for v in read_only],
+                [v._storage if not v._handed_out else _unshared(v) for v in updated],
+                *batch,
+            )
+        except jax.errors.JaxRuntimeError as error:
+            raise _callback_error(error, _DONATED_NOTE) or error from None
         for variable, value in zip(updated, new_values):
             variable._storage = value
         return outputs
