@@ -339,10 +339,15 @@ class Layer(NodeAccessors, LayerWeights):
         return tree.map_structure(lambda spec: spec.shape, self.compute_output_spec(inputs))
 
     # ---- losses -------------------------------------------------------------------------
-    def add_loss(self, loss) -> None:
-        """Adds a scalar to the training loss of the current forward pass."""
+    def add_loss(self, losses, inputs=None) -> None:
+        """Adds a scalar (or a list of scalars) to the training loss of the current
+        forward pass. `inputs` is accepted for Keras 2's signature and has no effect."""
         if _LOSS_COLLECTORS:
-            _LOSS_COLLECTORS[-1].append(loss)
+            collected = _LOSS_COLLECTORS[-1]
+            if isinstance(losses, (list, tuple)):
+                collected.extend(losses)
+            else:
+                collected.append(losses)
 
     def add_update(self, updates, inputs=None) -> None:
         """Keras 2's registration of the state updates a layer makes in `call`.

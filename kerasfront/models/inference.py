@@ -162,7 +162,7 @@ class InferenceMethods:
         return _concatenate_outputs(outputs)
 
     # ---- single batches ------------------------------------------------------------------
-    def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True, return_dict=False):
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """The loss (and metrics) on one batch, without updating the weights."""
         self._require_compiled("test_on_batch")
         data = self._adapter(x, y, sample_weight, purpose="evaluate", whole=True)

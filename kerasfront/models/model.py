@@ -10,9 +10,15 @@ import numpy as np
 from kerasfront import tree
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_layer import InputLayer
+from kerasfront.layers.keras_tensor import KerasTensor
 from kerasfront.models.data import select_by_name
 from kerasfront.models.functional import Graph
 from kerasfront.models.summary import print_summary
+from kerasfront.models.symbolic_losses import (
+    check_symbolic_loss,
+    graph_with_losses,
+    run_collecting_losses,
+)
 from kerasfront.models.trainer import Trainer
 
 
@@ -30,6 +36,7 @@ class Model(Trainer, Layer):
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
         self._graph = None
+        self._symbolic_losses = []  # add_loss(K.mean(...)) on the model's tensors
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError(
@@ -97,9 +104,30 @@ class Model(Trainer, Layer):
                 f"Model '{self.name}' was built without inputs/outputs; a subclass must define "
                 "call(inputs, training=None)."
             )
-        return self._graph.run(
-            self.flatten_inputs(inputs), training=training, input_masks=self._flat_masks(mask)
+        return run_collecting_losses(
+            self, self.flatten_inputs(inputs), training, self._flat_masks(mask)
         )
+
+    def add_loss(self, losses, inputs=None) -> None:
+        """Adds loss terms to the model's objective (Keras 2).
+
+        A symbolic scalar built from the model's tensors (`K.mean(...)` of its inputs,
+        outputs or inner tensors) is recomputed at every training and evaluation step
+        and added to the loss (then `compile(loss=None)` may leave the compiled loss
+        out). A value given during a forward pass adds to that pass's loss, as a
+        layer's does. `inputs` is accepted for Keras 2's signature and has no effect.
+        """
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if isinstance(loss, KerasTensor):
+                check_symbolic_loss(self, loss)
+                self._symbolic_losses.append(loss)
+                try:  # a loss the inputs cannot reach fails here, not at the first step
+                    graph_with_losses(self)
+                except ValueError:
+                    self._symbolic_losses.pop()
+                    raise
+            else:
+                Layer.add_loss(self, loss)
 
     def _flat_masks(self, mask):
         return None if mask is None else self.flatten_inputs(mask)

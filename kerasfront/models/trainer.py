@@ -266,9 +266,16 @@ class Trainer(InferenceMethods, GeneratorMethods):
 
     # ---- single batches ------------------------------------------------------------------
     def train_on_batch(
-        self, x, y, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False
+        self,
+        x,
+        y=None,
+        sample_weight=None,
+        class_weight=None,
+        reset_metrics=True,
+        return_dict=False,
     ):
-        """One gradient update on one batch; returns the loss (and metrics) of that batch."""
+        """One gradient update on one batch; returns the loss (and metrics) of that batch.
+        `y` may be left out when no output has a compiled loss (`compile(loss=None)`)."""
         self._require_compiled("train_on_batch")
         data = self._adapter(
             x, y, sample_weight, purpose="fit", class_weight=class_weight, whole=True
