@@ -3,18 +3,18 @@
 Keras's own application weight files were written by Keras 2's `save_weights` and are
 read by Keras in "topological" order: the n-th layer with weights in the file goes to
 the n-th layer with weights in `model.layers`, where Keras 2 orders layers by their
-depth in the graph. Several of those files name the layers Keras left unnamed after a
-global counter (`conv2d_1`, `batch_normalization_7`), which a model built in another
-session does not reproduce. So a file is read by name when it names every layer of the
-model that has weights (the files whose layers all have fixed names, and our own files
-of a model built alike), else by order: Keras 2's layer order for Keras's files, exactly
-as Keras reads them, and `model.layers` for files that kerasfront wrote.
+depth in the graph (as `model.layers` does here too). Several of those files name the
+layers Keras left unnamed after a global counter (`conv2d_1`, `batch_normalization_7`),
+which a model built in another session does not reproduce. So a file is read by name
+when it names every layer of the model that has weights (the files whose layers all have
+fixed names, and our own files of a model built alike), else by order.
 """
 
 from __future__ import annotations
 
 import os
 
+from kerasfront.models import layer_order
 from kerasfront.saving import keras_zip, safe_h5, weights_h5
 from kerasfront.utils import data_utils
 
@@ -42,39 +42,9 @@ def _is_existing_path(weights) -> bool:
 
 
 def keras2_layer_order(model) -> list:
-    """`model`'s layers in the order Keras 2 lists them (and so saves them).
-
-    Keras 2 walks the graph depth-first from the outputs, parents in input order, giving
-    each layer an index when first reached; a layer's depth is its longest distance to
-    an output. Layers come deepest first, ties broken by that index.
-    """
-    first_seen: dict[int, int] = {}
-    post_order = []  # nodes, every node after its parents
-    finished: set[int] = set()
-
-    def visit(node):
-        if id(node) in finished:
-            return
-        first_seen.setdefault(id(node.layer), len(first_seen))
-        for parent in node.parent_nodes:
-            visit(parent)
-        finished.add(id(node))
-        post_order.append(node)
-
-    for tensor in model.outputs:
-        layer, node_index, _ = tensor.keras_history
-        visit(layer._inbound_nodes[node_index])
-
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    layers: dict[int, object] = {}
-    for node in reversed(post_order):  # every consumer before the nodes it reads
-        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        layers[id(node.layer)] = node.layer
-        for parent in node.parent_nodes:
-            node_depth[id(parent)] = max(node_depth.get(id(parent), 0), depth + 1)
-    return sorted(layers.values(), key=lambda item: (-layer_depth[id(item)], first_seen[id(item)]))
+    """`model`'s layers in the order Keras 2 lists (and saves) them: `model.layers` of a
+    functional model, whose order is Keras 2's (see kerasfront/models/layer_order.py)."""
+    return layer_order.keras2_layer_order(model.outputs)
 
 
 def load_model_weights(model, filepath) -> None:
@@ -102,19 +72,8 @@ def load_model_weights(model, filepath) -> None:
             if safe_h5.read_attribute(safe_h5.child(group, name, where), "weight_names", where)
         }
         weighted = [layer for layer in model.layers if layer.weights]
-        if all(layer.name in in_file for layer in weighted):
-            weights_h5.load_layer_weights(group, model.layers, where, by_name=True)
-        elif _written_by_kerasfront(group, where):
-            # Our save_weights lists `model.layers`, whose order for branched graphs is
-            # not Keras 2's.
-            weights_h5.load_layer_weights(group, model.layers, where)
-        else:
-            weights_h5.load_layer_weights(group, keras2_layer_order(model), where)
-
-
-def _written_by_kerasfront(group, where: str) -> bool:
-    version = safe_h5.read_attribute(group, "keras_version", where, default="")
-    return str(version).startswith("kerasfront")
+        by_name = all(layer.name in in_file for layer in weighted)
+        weights_h5.load_layer_weights(group, model.layers, where, by_name=by_name)
 
 
 def load_imagenet_weights(model, file_name: str, origin: str, file_hash: str | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from kerasfront import tree
 from kerasfront.layers.input_layer import InputLayer
 from kerasfront.layers.keras_tensor import KerasTensor
+from kerasfront.models.layer_order import keras2_layer_order
 
 
 def _check_keras_tensors(structure, argument: str):
@@ -85,7 +86,10 @@ class Graph:
         return ordered
 
     def _layers_in_order(self):
-        layers, seen = [], set()
+        """Keras 2's order (`model.layers`, saved weights, `layers[:n]` in fine-tuning
+        code); inputs that no output uses come last."""
+        layers = keras2_layer_order(self.outputs)
+        seen = {id(layer) for layer in layers}
         for node in self.nodes:
             if id(node.layer) not in seen:
                 seen.add(id(node.layer))
