@@ -132,13 +132,26 @@ def to_metric(identifier, loss, y_true_shape, y_pred_shape):
     found = metrics_module.get(identifier)
     if isinstance(found, metrics_module.Metric):
         return found
+    return metrics_module.MeanMetricWrapper(found, name=_function_metric_name(identifier, found))
+
+
+def _function_metric_name(identifier, found) -> str:
     if isinstance(identifier, str):
-        name = identifier
-    else:
-        name = getattr(found, "name", None) or getattr(found, "__name__", None)
-        if name is None:
-            name = metrics_module.base.snake_case(type(found).__name__)
-    return metrics_module.MeanMetricWrapper(found, name=name)
+        return identifier
+    name = getattr(found, "name", None) or getattr(found, "__name__", None)
+    return name or metrics_module.base.snake_case(type(found).__name__)
+
+
+def _requested_name(identifier) -> str:
+    """The name `to_metric` gives the metric of `identifier`, before it is built."""
+    if isinstance(identifier, metrics_module.Metric):
+        return getattr(identifier, "_unprefixed_name", identifier.name)
+    if isinstance(identifier, str) and identifier.lower() in _ACCURACY + _CROSSENTROPY:
+        return identifier
+    found = metrics_module.get(identifier)
+    if isinstance(found, metrics_module.Metric):
+        return found.name
+    return _function_metric_name(identifier, found)
 
 
 class CompiledMetrics:
@@ -206,14 +219,26 @@ class CompiledMetrics:
         self.metrics, self.weighted = metrics, weighted
 
     def _set_names(self, metrics, weighted) -> None:
-        """Keras 2's History names; two metrics may not share one."""
+        """Names the built metrics with Keras 2's History names."""
+        bases = []
+        for group in metrics:
+            for metric in group:
+                # Recompiling reuses a user's Metric object: name it from its own name.
+                metric._unprefixed_name = getattr(metric, "_unprefixed_name", metric.name)
+            bases.append([metric._unprefixed_name for metric in group])
+        names = iter(self._history_names(bases, weighted))
+        for group in metrics:
+            for metric in group:
+                metric.name = next(names)
+
+    def _history_names(self, bases, weighted) -> list[str]:
+        """Keras 2's History names of the metrics whose own names are `bases` (per
+        output); two metrics may not share one."""
         multiple = len(self.output_names) > 1
         taken = {"loss"} | {t.name for t in self.output_loss_trackers if t is not None}
-        for output_name, group, flags in zip(self.output_names, metrics, weighted):
-            for metric, is_weighted in zip(group, flags):
-                # Recompiling reuses a user's Metric object: name it from its own name.
-                base = getattr(metric, "_unprefixed_name", metric.name)
-                metric._unprefixed_name = base
+        names = []
+        for output_name, group, flags in zip(self.output_names, bases, weighted):
+            for base, is_weighted in zip(group, flags):
                 prefix = f"{output_name}_" if multiple else ""
                 name = prefix + base
                 if is_weighted and name in taken:
@@ -223,8 +248,23 @@ class CompiledMetrics:
                         f"compile: two metrics are named {name!r}; every metric of a model "
                         "needs its own name (pass name=... to the Metric)."
                     )
-                metric.name = name
                 taken.add(name)
+                names.append(name)
+        return names
+
+    def _requested_names(self) -> list[str]:
+        """The names the metrics will have once built (Keras 2 knows them at compile)."""
+        bases, weighted = [], []
+        for requested, requested_weighted in zip(self.requested, self.requested_weighted):
+            group, flags = [], []
+            for is_weighted, identifiers in ((False, requested), (True, requested_weighted)):
+                for identifier in identifiers:
+                    if identifier is not None:
+                        group.append(_requested_name(identifier))
+                        flags.append(is_weighted)
+            bases.append(group)
+            weighted.append(flags)
+        return self._history_names(bases, weighted)
 
     def all_metrics(self) -> list:
         trackers = [self.loss_tracker] + [t for t in self.output_loss_trackers if t is not None]
@@ -232,6 +272,8 @@ class CompiledMetrics:
 
     @property
     def names(self) -> list[str]:
+        if self.metrics is None:  # not built yet: the names they will have
+            return [t.name for t in self.all_metrics()] + self._requested_names()
         return [metric.name for metric in self.all_metrics()]
 
     @property

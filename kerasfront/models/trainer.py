@@ -131,9 +131,8 @@ class Trainer(InferenceMethods, GeneratorMethods):
 
     @property
     def metrics_names(self) -> list[str]:
-        if not self.compiled or self._compiled_metrics.metrics is None:
-            return ["loss"] if self.compiled else []
-        return self._compiled_metrics.names
+        # Known at compile, as in Keras 2 (the metric objects are built with the data).
+        return self._compiled_metrics.names if self.compiled else []
 
     # ---- data ----------------------------------------------------------------------------
     def _adapter(self, x, y=None, sample_weight=None, *, purpose, **options):

@@ -275,3 +275,26 @@ def test_compile_refuses_what_it_cannot_honour():
     with pytest.raises(ValueError, match="is given twice"):
         compile_with(metrics={"label": [shared]}, weighted_metrics={"label": [shared]})
     compile_with(sample_weight_mode={"value": None, "label": None}, steps_per_execution=1)
+
+
+def test_metrics_names_are_known_at_compile_as_in_keras2():
+    # Keras 2 lists the History names right after compile; the metric objects themselves
+    # are built later, from the data. Both lists must agree.
+    inputs = layers.Input((4,))
+    first = layers.Dense(2, activation="softmax", name="first")(inputs)
+    second = layers.Dense(2, name="second")(inputs)
+    model = keras.Model(inputs, [first, second])
+    model.compile(
+        "sgd",
+        ["categorical_crossentropy", "mse"],
+        metrics={"first": ["accuracy", metrics.AUC(name="auc")], "second": ["mae"]},
+        weighted_metrics=["mae"],
+    )
+    at_compile = model.metrics_names
+    assert at_compile == [
+        "loss", "first_loss", "second_loss", "first_accuracy", "first_auc", "first_mae",
+        "second_mae", "second_weighted_mae",
+    ]  # fmt: skip
+    x = np.ones((3, 4), "float32")
+    model.evaluate(x, [np.eye(2)[[0, 1, 0]], np.ones((3, 2))], verbose=0)
+    assert model.metrics_names == at_compile
