@@ -201,3 +201,17 @@ def test_unknown_name_raises():
         initializers.get({"class_name": "NoSuchInit", "config": {}})
     with pytest.raises(TypeError):
         initializers.get(42)
+
+
+@pytest.mark.parametrize(
+    "name", ["random_normal", "random_uniform", "truncated_normal", "variance_scaling"]
+)
+def test_draws_come_in_the_requested_precision(name):
+    # float32 weights are drawn in float32 (half the work of drawing float64 first);
+    # float64 weights keep float64's resolution rather than float32 values widened.
+    initializer = SEEDED_FACTORIES[name](seed=0)
+    narrow = initializer((2000,), dtype="float32")
+    wide = initializer((2000,), dtype="float64")
+    assert narrow.dtype == np.float32 and wide.dtype == np.float64
+    assert np.any(wide != wide.astype(np.float32).astype(np.float64))
+    assert np.all(np.isfinite(narrow)) and np.std(narrow) > 0
