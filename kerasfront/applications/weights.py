@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 
-from kerasfront.models import layer_order
 from kerasfront.saving import keras_zip, safe_h5, weights_h5
 from kerasfront.utils import data_utils
 
@@ -43,8 +42,8 @@ def _is_existing_path(weights) -> bool:
 
 def keras2_layer_order(model) -> list:
     """`model`'s layers in the order Keras 2 lists (and saves) them: `model.layers` of a
-    functional model, whose order is Keras 2's (see kerasfront/models/layer_order.py)."""
-    return layer_order.keras2_layer_order(model.outputs)
+    functional model, which follows that order (kerasfront/models/layer_order.py)."""
+    return list(model.layers)
 
 
 def load_model_weights(model, filepath) -> None:
