@@ -125,8 +125,10 @@ def _fused_adam(variables, grads, ms, vs, v_hats, alpha, beta_1, beta_2, epsilon
     if no_correction is None:
         no_correction = _NO_BIAS_CORRECTION[device] = torch.tensor(1e30, device=device)
     # alpha may come as a Python float (computed on the host); reading a CPU scalar
-    # costs nothing; on an accelerator alpha stays on the device.
-    lr = alpha if isinstance(alpha, float) or alpha.device.type != "cpu" else float(alpha)
+    # costs nothing; on an accelerator alpha stays on the device (the kernel takes it).
+    lr = alpha if isinstance(alpha, float) else host_scalar(alpha)
+    if lr is None:
+        lr = alpha
     torch._fused_adam_(
         variables,
         grads,
