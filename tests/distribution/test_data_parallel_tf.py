@@ -26,7 +26,13 @@ WORKER = os.path.join(os.path.dirname(__file__), "data_parallel_tf_worker.py")
 @pytest.fixture(scope="module")
 def result():
     completed = subprocess.run(
-        [sys.executable, WORKER], capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, WORKER],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        # Logical CPU devices: on a GPU machine TensorFlow would otherwise take the GPU.
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
     )
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
     assert completed.returncode == 0 and lines, completed.stderr[-4000:]

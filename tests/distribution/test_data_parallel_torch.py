@@ -63,7 +63,9 @@ def launched(tmp_path_factory):
         "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
         str(WORKER_PATH), str(folder),
     ]  # fmt: skip
+    # gloo over CPU processes: on a GPU machine each rank would otherwise take the GPU.
     environment = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+    environment["CUDA_VISIBLE_DEVICES"] = ""
     finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-4000:]
     reports = [json.loads((folder / f"rank{r}.json").read_text()) for r in range(WORLD)]
