@@ -261,3 +261,50 @@ def AtrousConvolution2D(*args, **kwargs) -> Conv2D:  # noqa: N802 (a Keras class
 
 AtrousConv1D = AtrousConvolution1D
 AtrousConv2D = AtrousConvolution2D
+
+
+# Keras 2's `keras.layers.convolutional` module also held the transposed, separable and
+# depthwise convolutions, up-sampling, cropping and padding, and re-exported the pooling
+# layers; examples import them from there (`from keras.layers.convolutional import
+# Conv2DTranspose, MaxPooling2D`). Those modules import this one, so they load on first use.
+_KERAS2_MODULE_NAMES = {
+    **dict.fromkeys(
+        (
+            "Conv1DTranspose Conv2DTranspose Conv3DTranspose Convolution2DTranspose "
+            "Deconvolution2D Deconv2D Deconvolution3D Deconv3D"
+        ).split(),
+        "kerasfront.layers.convolutional_transpose",
+    ),
+    **dict.fromkeys(
+        (
+            "SeparableConv1D SeparableConv2D SeparableConvolution1D SeparableConvolution2D "
+            "DepthwiseConv2D"
+        ).split(),
+        "kerasfront.layers.convolutional_separable",
+    ),
+    **dict.fromkeys(
+        "UpSampling1D UpSampling2D UpSampling3D".split(), "kerasfront.layers.upsampling"
+    ),
+    **dict.fromkeys(
+        ("Cropping1D Cropping2D Cropping3D ZeroPadding1D ZeroPadding2D ZeroPadding3D").split(),
+        "kerasfront.layers.cropping_padding",
+    ),
+    **dict.fromkeys(
+        (
+            "AveragePooling1D AveragePooling2D AveragePooling3D "
+            "MaxPooling1D MaxPooling2D MaxPooling3D"
+        ).split(),
+        "kerasfront.layers.pooling",
+    ),
+}
+
+
+def __getattr__(name: str):
+    module = _KERAS2_MODULE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -403,3 +403,23 @@ class RNN(Layer):
         where = f"{cls.__name__} '{config_.get('name')}'"
         cell = cell_from_config(config_.pop("cell", None), where, custom_objects)
         return cls(cell, **config_)
+
+
+# Keras 2's `keras.layers.recurrent` module held the concrete layers and cells too;
+# examples import them from there (`from keras.layers.recurrent import GRU`). Their
+# modules import this one, so they load on first use.
+_KERAS2_MODULE_NAMES = {
+    **dict.fromkeys("SimpleRNN GRU LSTM".split(), "kerasfront.layers.recurrent_layers"),
+    **dict.fromkeys("SimpleRNNCell GRUCell LSTMCell".split(), "kerasfront.layers.recurrent_cells"),
+}
+
+
+def __getattr__(name: str):
+    module = _KERAS2_MODULE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
