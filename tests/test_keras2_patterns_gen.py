@@ -2,6 +2,9 @@
 network, denoising autoencoder, filter visualization, deep dream, style transfer, OCR
 with CTC), each reduced to a small check against Keras 2's documented behaviour."""
 
+import numpy as np
+import pytest
+
 import kerasfront as keras
 from kerasfront import layers
 
@@ -19,3 +22,29 @@ def test_keras2_module_paths_of_the_examples_import():
     assert Progbar is keras.utils.Progbar
     assert to_list((1, 2)) == [(1, 2)] and to_list((1, 2), allow_tuple=True) == [1, 2]
     assert unpack_singleton([3]) == 3 and unpack_singleton([3, 4]) == [3, 4]
+
+
+def test_trainable_set_after_compile_takes_effect_at_the_next_compile():
+    # The AC-GAN recipe: compile the discriminator, freeze it, then build and compile the
+    # combined model. The discriminator's own updates still train it (Keras 2 fixes the
+    # trained weights at compile); the combined model's leave it alone.
+    discriminator = keras.Sequential([layers.Dense(1, input_dim=2, use_bias=False)])
+    discriminator.compile(optimizer=keras.optimizers.SGD(lr=0.5), loss="mse")
+    generator = keras.Sequential([layers.Dense(2, input_dim=3, use_bias=False)])
+    discriminator.trainable = False
+    combined = keras.Sequential([generator, discriminator])
+    combined.compile(optimizer=keras.optimizers.SGD(lr=0.5), loss="mse")
+
+    x = np.array([[1.0, 2.0], [0.5, -1.0]], "float32")
+    y = np.array([[1.0], [0.0]], "float32")
+    (kernel,) = discriminator.get_weights()
+    with pytest.warns(UserWarning, match="changed since compile"):
+        discriminator.train_on_batch(x, y)
+    gradient = 2.0 * x.T @ (x @ kernel - y) / len(x)  # mse's gradient, mean over samples
+    np.testing.assert_allclose(discriminator.get_weights()[0], kernel - 0.5 * gradient, rtol=1e-5)
+
+    frozen = discriminator.get_weights()[0]
+    generator_kernel = generator.get_weights()[0]
+    combined.train_on_batch(np.ones((2, 3), "float32"), y)
+    np.testing.assert_array_equal(discriminator.get_weights()[0], frozen)
+    assert not np.array_equal(generator.get_weights()[0], generator_kernel)

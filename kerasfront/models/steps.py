@@ -52,10 +52,33 @@ def _compiler(plan):
     return ADAPTER.compile_state_step if plan is None else plan.compile_state_step
 
 
+def _collected_trainable_weights(model) -> list:
+    """The weights compile fixed for training (Keras 2), or those trainable now when
+    compile could not know them (an unbuilt model); warns, as Keras 2 does, when
+    `trainable` was changed since without compiling again."""
+    collected = getattr(model, "_collected_trainable_weights", None)
+    current = model.trainable_weights
+    if collected is None:
+        model._collected_trainable_weights = list(current)
+        return list(current)
+    if {id(v) for v in collected} != {id(v) for v in current}:
+        import warnings
+
+        warnings.warn(
+            f"Model '{model.name}': its trainable weights changed since compile (a "
+            "`trainable` attribute was set): training updates the "
+            f"{len(collected)} weights that were trainable at compile, not the "
+            f"{len(current)} trainable now, as in Keras 2. Call compile again to train "
+            "the weights trainable now.",
+            stacklevel=4,
+        )
+    return list(collected)
+
+
 def make_train_step(model, jit_compile):
     """A compiled `run(x, y, sample_weights)` that updates the model's state."""
     plan = _plan(model)
-    trainable = model.trainable_weights
+    trainable = _collected_trainable_weights(model)
     compiled = model._compiled_metrics
     model.optimizer.build(trainable)
     # A trainable weight may also be listed as forward state (a K op node holding a

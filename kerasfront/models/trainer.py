@@ -38,6 +38,10 @@ class Trainer(InferenceMethods, GeneratorMethods):
 
     def _reset_compiled_functions(self):
         self._train_step = self._test_step = self._predict_step = None
+        # The weights `fit` updates, fixed by compile as in Keras 2 (see `compile`); None
+        # until then, or when the graph changed since (a Sequential grew), so that the
+        # first training step takes the trainable weights of that moment.
+        self._collected_trainable_weights = None
 
     # ---- compile -------------------------------------------------------------------------
     def compile(
@@ -116,6 +120,12 @@ class Trainer(InferenceMethods, GeneratorMethods):
         self._distribution = data_parallel.distribution() or self._distribution
         self.compiled = True
         self._reset_compiled_functions()
+        # Keras 2 fixes the weights training updates at compile: setting `trainable` on
+        # the model or a layer afterwards takes effect at the next compile only. The GAN
+        # recipe relies on it: compile the discriminator, freeze it, build and compile
+        # the combined model; the discriminator's own train_on_batch still trains it.
+        if self.built:
+            self._collected_trainable_weights = list(self.trainable_weights)
 
     def _output_names_for_compile(self):
         if getattr(self, "_graph", None) is not None:
