@@ -39,6 +39,15 @@ def _is_array_like(data) -> bool:
     return hasattr(data, "shape") and hasattr(data, "__getitem__")
 
 
+def _as_input_dtype(array: np.ndarray, dtype) -> np.ndarray:
+    """Booleans and integers for a float Input in that float type: Keras 2 fed them to
+    the Input's placeholder, which converted them (one-hot bool arrays, uint8 pixels).
+    Other pairs stay as given, so the layers report any real mismatch."""
+    if array.dtype.kind in "biu" and np.dtype(dtype).kind == "f":
+        return array.astype(dtype)
+    return array
+
+
 class BatchFormat:
     """Formats data for one model and one purpose (with or without targets).
 
@@ -81,6 +90,7 @@ class BatchFormat:
                 )
                 if not read_later:
                     data = expand_1d(to_array(data, f"Input '{name}'"), len(tensor.shape))
+                    data = _as_input_dtype(data, tensor.dtype)
                 arrays.append(data)
             model.check_input_shapes(arrays)
         if not model.built:
@@ -222,7 +232,11 @@ class BatchFormat:
         compiled_loss = model._compiled_loss
         if any(compiled_loss.has_loss) or compiled_loss.other_losses_found:
             return
-        if model.regularization_losses() or self._forward_adds_losses(x_arrays):
+        if (
+            getattr(model, "_symbolic_losses", None)  # model.add_loss(symbolic tensor)
+            or model.regularization_losses()
+            or self._forward_adds_losses(x_arrays)
+        ):
             compiled_loss.other_losses_found = True
             return
         raise ValueError(
