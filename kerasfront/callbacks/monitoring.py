@@ -34,6 +34,18 @@ def improves(mode: str, current: float, best: float, min_delta: float) -> bool:
     return current + min_delta < best
 
 
+def other_accuracy_spelling(name: str) -> str | None:
+    """The same accuracy under Keras's other spelling: Keras 2.2 logged `metrics=["accuracy"]`
+    as `acc`/`val_acc` and Keras 2.3+ as `accuracy`/`val_accuracy`. Code written for either
+    monitors its own spelling, so a monitor finds the value under the other one too."""
+    for short, long in (("acc", "accuracy"),):
+        if name == short or name.endswith("_" + short):
+            return name[: -len(short)] + long
+        if name == long or name.endswith("_" + long):
+            return name[: -len(long)] + short
+    return None
+
+
 _NO_VALIDATION = (
     " No epoch ran validation: pass validation_data or validation_split to fit, or monitor "
     "a training value such as 'loss'."
@@ -66,9 +78,10 @@ class MonitorReader:
         (the callback's) may say whether fit validates at all (`do_validation`)."""
         logs = logs or {}
         self.last_keys = sorted(logs)
-        if self.monitor in logs:
-            self.seen = True
-            return float(logs[self.monitor])
+        for key in (self.monitor, other_accuracy_spelling(self.monitor)):
+            if key in logs:
+                self.seen = True
+                return float(logs[key])
         validated = any(key.startswith("val_") for key in logs)
         never_validates = (params or {}).get("do_validation") is False
         if self.monitor.startswith("val_") and not validated and not never_validates:
