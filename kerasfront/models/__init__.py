@@ -10,7 +10,8 @@ __getattr__, __dir__ = lazy_exports(
     {
         "load_model": "kerasfront.saving.api",
         "model_from_json": "kerasfront.saving.api",
+        "model_from_yaml": "kerasfront.saving.yaml_config",
         "save_model": "kerasfront.saving.api",
     },
 )
-__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "model_from_yaml", "save_model"]

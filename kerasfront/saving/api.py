@@ -178,12 +178,16 @@ def model_from_json(json_string: str, custom_objects=None, safe_mode: bool = Tru
         document = json.loads(json_string)
     except (TypeError, ValueError) as error:
         raise ValueError(f"model_from_json: the string is not valid JSON: {error}") from None
+    return model_from_document(document, custom_objects, safe_mode, "model_from_json")
+
+
+def model_from_document(document, custom_objects, safe_mode: bool, where: str):
+    """A model from a parsed config document (`{"class_name", "config", ...}`), resolved
+    through the registry only; `where` names the caller in errors."""
     if isinstance(document, dict):
         document = {k: v for k, v in document.items() if k in ("class_name", "config")}
     with registry.scope_for_loading(custom_objects) as custom, functions.safe_mode_scope(safe_mode):
-        return _check_model(
-            deserialize_layer(document, custom, "model_from_json"), "model_from_json"
-        )
+        return _check_model(deserialize_layer(document, custom, where), where)
 
 
 __all__ = ["load_model", "model_from_json", "model_to_json", "save_model"]

@@ -228,12 +228,6 @@ def test_lambda_of_registered_or_library_function_is_saved_by_name():
     )
 
 
-def test_to_yaml_is_refused():
-    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
-    with pytest.raises(RuntimeError, match="to_json"):
-        model.to_yaml()
-
-
 def test_subclassed_model_config_says_what_to_do():
     class Net(keras.Model):
         def __init__(self):
