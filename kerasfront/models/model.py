@@ -304,10 +304,10 @@ class Model(Trainer, Layer):
 
         return api.model_to_json(self, **kwargs)
 
-    def to_yaml(self, **kwargs):
-        """Not available: Keras 2.6 dropped YAML configs, as loading YAML can run code."""
-        raise RuntimeError(
-            f"Model '{self.name}': to_yaml() is not available; YAML configs were dropped "
-            "from Keras (2.6) because loading YAML can execute arbitrary code. Use "
-            "model.to_json() and kerasfront.models.model_from_json() instead."
-        )
+    def to_yaml(self, **kwargs) -> str:
+        """The model's config as YAML (Keras 2; needs PyYAML), written with PyYAML's safe
+        dumper; `model_from_yaml` reads it back with the safe loader (plain data only).
+        `kwargs` go to `yaml.safe_dump`."""
+        from kerasfront.saving import yaml_config
+
+        return yaml_config.model_to_yaml(self, **kwargs)
