@@ -48,3 +48,29 @@ def test_trainable_set_after_compile_takes_effect_at_the_next_compile():
     combined.train_on_batch(np.ones((2, 3), "float32"), y)
     np.testing.assert_array_equal(discriminator.get_weights()[0], frozen)
     assert not np.array_equal(generator.get_weights()[0], generator_kernel)
+
+
+def test_integer_targets_reach_a_custom_loss_and_metric_as_floats():
+    # The siamese example: int64 pair labels, a contrastive loss multiplying them by the
+    # float distance, and an accuracy casting to y_true's dtype. Keras 2 fed targets in
+    # the output's dtype; TensorFlow refuses int64 * float32.
+    def contrastive_loss(y_true, y_pred):
+        margin_term = keras.backend.square(keras.backend.maximum(1.0 - y_pred, 0.0))
+        return keras.backend.mean(
+            y_true * keras.backend.square(y_pred) + (1 - y_true) * margin_term
+        )
+
+    def accuracy(y_true, y_pred):
+        predicted = keras.backend.cast(y_pred < 0.5, y_true.dtype)
+        return keras.backend.mean(keras.backend.equal(y_true, predicted))
+
+    model = keras.Sequential([layers.Dense(1, input_dim=2, activation="relu")])
+    model.compile(optimizer="sgd", loss=contrastive_loss, metrics=[accuracy])
+    x = np.array([[1.0, 0.5], [-0.3, 0.2], [0.7, -1.0], [0.1, 0.9]], "float32")
+    labels = np.array([1, 0, 0, 1], "int64")
+    loss, accuracy_value = model.evaluate(x, labels, batch_size=4, verbose=0)
+
+    distance = model.predict(x)[:, 0].astype("float64")
+    expected_loss = np.mean(labels * distance**2 + (1 - labels) * np.maximum(1 - distance, 0) ** 2)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(accuracy_value, np.mean(labels == (distance < 0.5)))

@@ -110,7 +110,7 @@ def loss_gradients(model, x, y, jit_compile=None) -> tuple[list[np.ndarray], lis
 
     def loss_of(trainable_values, other_values, inputs, targets, weights):
         with StatelessScope(zip(state, [*trainable_values, *other_values])):
-            total, _, _ = steps._forward_and_loss(model, inputs, targets, weights, False)
+            total, _, _, _ = steps._forward_and_loss(model, inputs, targets, weights, False)
         return total, None
 
     gradient_function = ADAPTER.value_and_grad(loss_of)

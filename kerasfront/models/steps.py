@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasfront import tree
+from kerasfront import ops, tree
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.layers import base as layer_base
@@ -31,10 +31,28 @@ def _forward_and_loss(model, x, y, sample_weights, training):
     finally:
         layer_base._LOSS_COLLECTORS.pop()
     outputs = tree.flatten(y_pred)
+    y = _targets_in_output_dtypes(y, outputs)
     total, per_output = model._compiled_loss(y, outputs, sample_weights)
     for loss in model.regularization_losses() + collected:
         total = total + loss
-    return total, outputs, per_output
+    return total, outputs, per_output, y
+
+
+def _targets_in_output_dtypes(y, outputs) -> list:
+    """Integer and boolean targets of float outputs in the output's float type. Keras 2
+    fed targets to placeholders of their output's dtype, so losses and metrics written
+    for it receive float targets: the siamese example's `y_true * K.square(y_pred)` with
+    int64 labels works there, while TensorFlow refuses to multiply int64 by float32."""
+    converted = []
+    for target, output in zip(y, outputs):
+        if target is not None:
+            output_dtype, target_dtype = ops.dtype(output), ops.dtype(target)
+            if output_dtype.startswith(("float", "bfloat")) and target_dtype.startswith(
+                ("int", "uint", "bool")
+            ):
+                target = ops.cast(target, output_dtype)
+        converted.append(target)
+    return converted
 
 
 def _batch_size(x) -> int:
@@ -116,10 +134,10 @@ def make_train_step(model, jit_compile):
 
     def loss_fn(trainable_values, other_values, x, y, sample_weights):
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
-            total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, True)
+            total, outputs, per_output, y = _forward_and_loss(model, x, y, sample_weights, True)
             # Non-trainable state changed by the forward pass (seeds, running statistics).
             updated_others = [scope.values[v] for v in others]
-        return total, (outputs, per_output, updated_others)
+        return total, (outputs, per_output, updated_others, y)
 
     gradient_fn = ADAPTER.value_and_grad(loss_fn)
 
@@ -130,7 +148,7 @@ def make_train_step(model, jit_compile):
             other_values = _replaced(
                 other_values, seeded, [other_values[i] + shift for i in seeded]
             )
-        (total, (outputs, per_output, other_values)), grads = gradient_fn(
+        (total, (outputs, per_output, other_values, y)), grads = gradient_fn(
             trainable_values, other_values, x, y, sample_weights
         )
         if seeded:
@@ -202,7 +220,7 @@ def make_test_step(model, jit_compile):
         mapping = dict(zip(read_only, read_values))
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
-            total, outputs, per_output = _forward_and_loss(model, x, y, sample_weights, False)
+            total, outputs, per_output, y = _forward_and_loss(model, x, y, sample_weights, False)
             compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in updated]
         if plan is not None:
