@@ -8,6 +8,7 @@ import inspect
 import numpy as np
 
 from kerasfront import tree
+from kerasfront.backend.tracing import Spec
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_layer import InputLayer
 from kerasfront.layers.keras_tensor import KerasTensor
@@ -187,6 +188,22 @@ class Model(Trainer, Layer):
         ):
             return tree.map_structure(lambda t: t.shape, self._graph.output_structure)
         return Layer.compute_output_shape(self, input_shape)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        if type(self).compute_output_shape is not Model.compute_output_shape:
+            return Layer.compute_output_spec(self, inputs, *args, **kwargs)
+        if self._graph is not None and tree.flatten(
+            tree.map_structure(lambda t: t.shape, inputs)
+        ) == tree.flatten([t.shape for t in self.inputs]):
+            return tree.map_structure(
+                lambda t: Spec(t.shape, t.dtype), self._graph.output_structure
+            )
+        # Other shapes than the graph's (a Sequential built for (None, None) called on
+        # (None, 10), as Keras 2 allows): run the graph on stand-ins. Layer's default
+        # would ask compute_output_shape, which asks back here for a shape it lacks.
+        return self._trace(
+            lambda structure: self.call(structure[0], *args, **structure[1]), (inputs, kwargs)
+        )
 
     # ---- shapes and description ----------------------------------------------------------
     def _graph_shapes(self, tensors):
