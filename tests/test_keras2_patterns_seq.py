@@ -38,3 +38,32 @@ def test_sequential_encoder_without_input_length_on_a_longer_input():
     (table,) = encoder.get_weights()
     expected = table[indices].transpose(0, 2, 1)
     np.testing.assert_allclose(model.predict(indices), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_predict_classes_and_predict_proba_of_sequential():
+    # addition_rnn decodes model.predict_classes(x); Keras 2's Sequential had both methods:
+    # argmax over the last axis, or (output > 0.5) as int32 for one sigmoid unit.
+    softmax_model = keras.Sequential(
+        [layers.TimeDistributed(layers.Dense(4), input_shape=(3, 2)), layers.Activation("softmax")]
+    )
+    x = RNG.normal(size=(5, 3, 2)).astype("float32")
+    kernel, bias = softmax_model.get_weights()
+    probabilities = softmax(x @ kernel + bias)
+
+    classes = softmax_model.predict_classes(x, verbose=0)
+    assert classes.shape == (5, 3)
+    np.testing.assert_array_equal(classes, probabilities.argmax(axis=-1))
+    np.testing.assert_allclose(softmax_model.predict_proba(x), probabilities, rtol=1e-5, atol=1e-6)
+
+    sigmoid_model = keras.Sequential([layers.Dense(1, input_shape=(2,), activation="sigmoid")])
+    sigmoid_model.set_weights([np.array([[2.0], [-1.0]], "float32"), np.zeros(1, "float32")])
+    points = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 2.0]], "float32")
+    expected = ((points @ np.array([2.0, -1.0])) > 0).astype("int32")[:, None]
+    predicted = sigmoid_model.predict_classes(points)
+    assert predicted.dtype == np.int32
+    np.testing.assert_array_equal(predicted, expected)
+
+    linear = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    linear.set_weights([np.array([[3.0], [0.0]], "float32"), np.zeros(1, "float32")])
+    with pytest.warns(UserWarning, match="outside"):
+        linear.predict_proba(points)

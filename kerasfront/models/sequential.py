@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from kerasfront import tree
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_layer import Input, InputLayer
@@ -107,6 +109,27 @@ class Sequential(Model):
         if self._graph is None:
             self.build(tuple(inputs.shape))
         return super().call(inputs, training=training, mask=mask)
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's `predict` for models that output probabilities; warns when the
+        outputs leave [0, 1] (the model then does not output probabilities)."""
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.min() < 0.0 or probabilities.max() > 1.0:
+            warnings.warn(
+                f"predict_proba: Sequential model '{self.name}' returned values outside "
+                "[0, 1]; add a sigmoid or softmax activation to its last layer for "
+                "probabilities.",
+                stacklevel=2,
+            )
+        return probabilities
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class indices: the argmax of the last axis, or for a single output
+        unit (a sigmoid) 1 where the output exceeds 0.5, as int32."""
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.shape[-1] > 1:
+            return probabilities.argmax(axis=-1)
+        return (probabilities > 0.5).astype("int32")
 
     def get_config(self) -> dict:
         """Keras 2's Sequential config: `name` and `layers` (`class_name`, `config`)."""
