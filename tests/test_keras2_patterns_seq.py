@@ -67,3 +67,24 @@ def test_predict_classes_and_predict_proba_of_sequential():
     linear.set_weights([np.array([[3.0], [0.0]], "float32"), np.zeros(1, "float32")])
     with pytest.warns(UserWarning, match="outside"):
         linear.predict_proba(points)
+
+
+@needs_training
+def test_boolean_and_integer_arrays_feed_float_inputs():
+    # addition_rnn and lstm_text_generation one-hot encode into np.bool arrays, and MNIST
+    # code feeds uint8 pixels: Keras 2 converted them to the float Input's type (and bool
+    # targets to the outputs'). TF and torch refused to multiply bool/uint8 by float32.
+    model = keras.Sequential([layers.Dense(3, input_shape=(4,), activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(lr=0.0), loss="categorical_crossentropy")
+    one_hot = np.eye(4, dtype=bool)[[0, 2, 3, 1]]
+    targets = np.eye(3, dtype=bool)[[0, 1, 2, 0]]
+    kernel, bias = model.get_weights()
+    expected_outputs = softmax(one_hot.astype("float32") @ kernel + bias)
+    expected_loss = -np.mean(np.log(expected_outputs[targets]))
+
+    loss = model.train_on_batch(one_hot, targets)  # lr=0: the weights stay
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+    pixels = one_hot.astype("uint8") * 255
+    np.testing.assert_allclose(
+        model.predict(pixels), softmax(pixels.astype("float32") @ kernel + bias), rtol=1e-5
+    )
