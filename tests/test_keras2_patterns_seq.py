@@ -2,6 +2,7 @@
 seq2seq, text generation, fastText, Reuters MLP), each reduced to a small check against
 Keras 2's documented behaviour with a NumPy reference where there are numbers."""
 
+import json
 
 import numpy as np
 import pytest
@@ -88,3 +89,22 @@ def test_boolean_and_integer_arrays_feed_float_inputs():
     np.testing.assert_allclose(
         model.predict(pixels), softmax(pixels.astype("float32") @ kernel + bias), rtol=1e-5
     )
+
+
+def test_numpy_integer_sizes_are_accepted_and_stored_as_int():
+    # fastText sets max_features = np.max(...) + 1 and Reuters num_classes = np.max(y) + 1
+    # (NumPy integers) and pass them to Embedding and Dense, as Keras 2 allowed.
+    size = np.int64(5)
+    created = [
+        layers.Embedding(size, np.int32(2)),
+        layers.Dense(size),
+        layers.RepeatVector(np.int64(2)),
+        layers.Conv1D(size, 3),
+    ]
+    configs = [layer.get_config() for layer in created]
+    assert configs[0]["input_dim"] == 5 and type(configs[0]["input_dim"]) is int
+    assert type(configs[1]["units"]) is int and type(configs[2]["n"]) is int
+    assert type(configs[3]["filters"]) is int
+    json.dumps(configs)
+    with pytest.raises(ValueError, match="positive integer"):
+        layers.Dense(np.int64(0))

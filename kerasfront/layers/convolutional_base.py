@@ -9,6 +9,8 @@ so that each of them is a few lines.
 
 from __future__ import annotations
 
+import numpy as np
+
 from kerasfront import activations, constraints, initializers, ops, regularizers
 from kerasfront.layers import conv_utils
 from kerasfront.layers.base import Layer
@@ -18,9 +20,10 @@ CAUSAL_PADDINGS = ("valid", "same", "causal")
 
 
 def positive_int(value, argument: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # NumPy integers too, as Keras 2 took them; stored as int so configs stay JSON.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{where}: {argument} must be a positive integer, received {value!r}.")
-    return value
+    return int(value)
 
 
 class SpatialConv(Layer):

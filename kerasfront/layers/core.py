@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
+
 from kerasfront import activations, config, constraints, initializers, ops, regularizers
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
@@ -21,11 +23,12 @@ _affine = getattr(ADAPTER, "affine", _matmul_plus_bias)
 
 
 def _positive_int(layer_name: str, argument: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # NumPy integers too: Keras 2 examples size layers with `np.max(labels) + 1`.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(
             f"{layer_name}: {argument} must be a positive integer, received {value!r}."
         )
-    return value
+    return int(value)
 
 
 class Dense(Layer):

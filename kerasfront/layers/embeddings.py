@@ -52,7 +52,8 @@ class Embedding(Layer):
             kwargs["input_shape"] = _lengths(input_length) if input_length else (None,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            # NumPy integers too: the Keras 2 examples size the vocabulary with np.max.
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(
                     f"{describe(self)}: {argument} must be a positive integer, received {value!r}."
                 )
@@ -64,8 +65,8 @@ class Embedding(Layer):
                 f"{describe(self)}: input_length must be a positive integer, None or a tuple "
                 f"of them, received {input_length!r}."
             )
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

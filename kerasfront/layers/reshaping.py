@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from kerasfront import ops
 from kerasfront.layers.base import Layer
 from kerasfront.layers.conv_utils import describe
@@ -55,9 +57,9 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
             raise ValueError(f"{describe(self)}: n must be a positive integer, received {n!r}.")
-        self.n = n
+        self.n = int(n)
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
