@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from kerasfront import backend as K
-from kerasfront import callbacks, layers, models, utils
+from kerasfront import callbacks, layers, models, optimizers, utils
 
 
 def _tiny_classifier(rng):
@@ -49,3 +49,51 @@ def test_callbacks_monitor_keras22_accuracy_names(tmp_path):
     stopper.on_epoch_end(0, {"accuracy": 0.5})
     stopper.on_epoch_end(1, {"accuracy": 0.4})
     assert model.stop_training
+
+
+def _where(tensors):
+    # mnist_swwae's unpooling switches: 1 where max pooling took its value, else 0.
+    before_pool, after_pool = tensors
+    return K.gradients(K.sum(after_pool), before_pool)
+
+
+def test_lambda_with_k_gradients_trains_as_in_mnist_swwae():
+    rng = np.random.RandomState(1)
+    x = rng.rand(3, 4, 4, 2).astype("float32")
+    target = rng.rand(3, 4, 4, 2).astype("float32")
+    kernel = rng.randn(2, 2).astype("float32")
+
+    inputs = layers.Input(shape=(4, 4, 2))
+    dense = layers.Dense(2, use_bias=False)
+    before_pool = dense(inputs)
+    after_pool = layers.MaxPooling2D(2)(before_pool)
+    # One Lambda declares its output shape (the example's form), one lets it be traced.
+    where_declared = layers.Lambda(_where, output_shape=lambda shapes: shapes[0])(
+        [before_pool, after_pool]
+    )
+    where_traced = layers.Lambda(_where)([before_pool, after_pool])
+    upsampled = layers.UpSampling2D(2)(after_pool)
+    outputs = layers.add(
+        [layers.multiply([upsampled, where_declared]), layers.multiply([upsampled, where_traced])]
+    )
+    model = models.Model(inputs, outputs)
+    assert model.output_shape == (None, 4, 4, 2)
+    dense.set_weights([kernel])
+    learning_rate = 0.1
+    model.compile(optimizer=optimizers.SGD(lr=learning_rate), loss="mse")
+    loss = model.train_on_batch(x, target)
+
+    # NumPy: each 2x2 window keeps its maximum (twice, once per Lambda), zeros elsewhere.
+    projected = x @ kernel
+    windows = projected.reshape(3, 2, 2, 2, 2, 2).transpose(0, 1, 3, 5, 2, 4).reshape(3, 2, 2, 2, 4)
+    is_max = windows == windows.max(-1, keepdims=True)
+    mask = is_max.reshape(3, 2, 2, 2, 2, 2).transpose(0, 1, 4, 2, 5, 3).reshape(3, 4, 4, 2)
+    expected_output = 2 * projected * mask
+    np.testing.assert_allclose(loss, np.mean((expected_output - target) ** 2), rtol=1e-5)
+    # The switches are constant almost everywhere: the gradient flows through the kept
+    # maxima only, d output / d projected = 2 * mask.
+    upstream = 2 * (expected_output - target) / expected_output.size * 2 * mask
+    gradient = np.einsum("bhwi,bhwo->io", x, upstream)
+    np.testing.assert_allclose(
+        dense.get_weights()[0], kernel - learning_rate * gradient, rtol=1e-5, atol=1e-6
+    )

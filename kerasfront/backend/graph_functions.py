@@ -113,6 +113,11 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     return KerasFunction(inputs, outputs, updates=updates, name=name)
 
 
+class EagerGradientsError(TypeError):
+    """K.gradients called on engine tensors. A `Lambda` catches it to run its function on
+    graph tensors instead (`kerasfront/layers/lambda_graph.py`)."""
+
+
 def gradients(loss, variables) -> list:
     """The gradients of `loss` (summed) with respect to `variables`, as graph tensors.
 
@@ -124,7 +129,7 @@ def gradients(loss, variables) -> list:
     from kerasfront.layers.subgraph import symbolic_gradients
 
     if not isinstance(loss, KerasTensor):
-        raise TypeError(
+        raise EagerGradientsError(
             "K.gradients is symbolic: loss must be a graph tensor computed from "
             "K.placeholder(), Input() or a model's output, then evaluated with K.function; "
             f"received an eager {type(loss).__name__}. To differentiate eager values, use "

@@ -8,8 +8,10 @@ import math
 import numpy as np
 
 from kerasfront import activations, config, constraints, initializers, ops, regularizers
+from kerasfront.backend.graph_functions import EagerGradientsError
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
+from kerasfront.layers import lambda_graph
 from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.input_spec import InputSpec
 
@@ -323,11 +325,22 @@ class Lambda(Layer):
         self.mask = mask
         self.supports_masking = mask is not None
         self._function_takes_mask = _accepts_argument(function, "mask")
+        # Set when the function needs graph tensors (K.gradients): see lambda_graph.
+        self._graph_function = None
 
     def call(self, inputs, mask=None):
-        if self._function_takes_mask:
-            return self.function(inputs, mask=mask, **self.arguments)
-        return self.function(inputs, **self.arguments)
+        if self._graph_function is not None:
+            return self._graph_function(inputs)
+        try:
+            if self._function_takes_mask:
+                return self.function(inputs, mask=mask, **self.arguments)
+            return self.function(inputs, **self.arguments)
+        except EagerGradientsError:
+            if not self._inbound_nodes:
+                raise  # traced for the first symbolic call: compute_output_spec records
+            call_args = lambda_graph.graph_call_args(self)
+            self._graph_function = lambda_graph.record(self, call_args)
+        return self._graph_function(inputs)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):
@@ -336,6 +349,12 @@ class Lambda(Layer):
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         if self._output_shape is None:
+            try:
+                return super().compute_output_spec(inputs, *args, **kwargs)
+            except EagerGradientsError:
+                if self._inbound_nodes:
+                    lambda_graph.graph_call_args(self)  # raises: one symbolic call only
+                self._graph_function = lambda_graph.record(self, inputs)
             return super().compute_output_spec(inputs, *args, **kwargs)
         from kerasfront.backend.tracing import Spec
         from kerasfront.layers.keras_tensor import KerasTensor
