@@ -90,6 +90,13 @@ def test_boolean_and_integer_arrays_feed_float_inputs():
         model.predict(pixels), softmax(pixels.astype("float32") @ kernel + bias), rtol=1e-5
     )
 
+    # A Sequential without an input shape builds a float Input from the first data.
+    deferred = keras.Sequential([layers.Dense(2, use_bias=False)])
+    deferred.compile(optimizer=keras.optimizers.SGD(lr=0.0), loss="mse")
+    deferred.train_on_batch(one_hot, np.zeros((4, 2), "float32"))
+    (deferred_kernel,) = deferred.get_weights()
+    np.testing.assert_allclose(deferred.predict(one_hot), one_hot @ deferred_kernel, rtol=1e-6)
+
 
 def test_numpy_integer_sizes_are_accepted_and_stored_as_int():
     # fastText sets max_features = np.max(...) + 1 and Reuters num_classes = np.max(y) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kerasfront import config
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.layers import base as layer_base
@@ -79,6 +80,11 @@ class BatchFormat:
             raise ValueError(f"Model '{model.name}': x (the inputs) is required.")
         if getattr(model, "_graph", None) is None:
             arrays = [expand_1d(to_array(x, "Input"), 2)]
+            from kerasfront.models.sequential import Sequential  # it imports this module
+
+            if isinstance(model, Sequential):
+                # It builds a floatx Input from this data (Sequential.build).
+                arrays = [_as_input_dtype(arrays[0], config.floatx())]
         else:
             arrays = []
             for data, name, tensor in zip(model.flatten_inputs(x), model.input_names, model.inputs):
