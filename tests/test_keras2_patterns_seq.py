@@ -115,3 +115,39 @@ def test_numpy_integer_sizes_are_accepted_and_stored_as_int():
     json.dumps(configs)
     with pytest.raises(ValueError, match="positive integer"):
         layers.Dense(np.int64(0))
+
+
+@needs_training
+def test_lambda_callback_predicts_between_epochs_and_every_hook_gets_a_logs_dict():
+    # lstm_text_generation samples text with model.predict inside on_epoch_end. Keras 2
+    # handed every hook a logs dict (never None), so callbacks may call logs.get(...).
+    model = keras.Sequential([layers.Dense(3, input_shape=(2,), activation="softmax")])
+    model.compile(optimizer=keras.optimizers.RMSprop(lr=0.01), loss="categorical_crossentropy")
+    x = RNG.normal(size=(6, 2)).astype("float32")
+    y = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]
+    probe = x[:1]
+    samples, logs_have_get = [], []
+
+    def on_epoch_end(epoch, logs):
+        kernel, bias = model.get_weights()
+        samples.append((model.predict(probe, verbose=0)[0], softmax(probe @ kernel + bias)[0]))
+        logs_have_get.append(callable(getattr(logs, "get", None)))
+
+    def record(*args):
+        logs_have_get.append(callable(getattr(args[-1], "get", None)))
+
+    callback = keras.callbacks.LambdaCallback(
+        on_epoch_end=on_epoch_end,
+        on_epoch_begin=record,
+        on_batch_begin=record,
+        on_batch_end=record,
+        on_train_begin=record,
+        on_train_end=record,
+    )
+    model.fit(x, y, batch_size=3, epochs=2, verbose=0, callbacks=[callback])
+    # train begin/end, and per epoch: begin, end and two batches of begin and end
+    assert len(logs_have_get) == 2 + 2 * (2 + 2 * 2) and all(logs_have_get)
+    assert len(samples) == 2
+    for predicted, expected in samples:
+        np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(samples[0][0], samples[1][0])  # trained between the two

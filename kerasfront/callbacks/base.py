@@ -106,6 +106,10 @@ class CallbackList:
 
     def call(self, hook: str, *args) -> None:
         if hook in self.active:
+            if args and args[-1] is None:
+                # Keras 2 (and tf.keras) give every hook a logs dict, so user callbacks
+                # may read it (`logs.get("size")`) without checking for None.
+                args = (*args[:-1], {})
             for callback in self.callbacks:
                 getattr(callback, hook)(*args)
 
