@@ -6,6 +6,7 @@ mnist_sklearn_wrapper, each reduced to the calls that once failed here."""
 import os
 
 import numpy as np
+import pytest
 
 from kerasfront import backend as K
 from kerasfront import callbacks, layers, models, optimizers, utils
@@ -96,4 +97,24 @@ def test_lambda_with_k_gradients_trains_as_in_mnist_swwae():
     gradient = np.einsum("bhwi,bhwo->io", x, upstream)
     np.testing.assert_allclose(
         dense.get_weights()[0], kernel - learning_rate * gradient, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_batch_dot_of_mixed_ranks_names_the_keras_2_2_4_difference():
+    # cifar10_cnn_capsule's routing relied on Keras 2.2.4's TensorFlow batch_dot, which
+    # batched over leading axes when ranks differed; the tf.keras rule gives another
+    # shape, and the error that follows says why and what to write instead.
+    rng = np.random.RandomState(2)
+    coupling = rng.rand(2, 3, 5).astype("float32")
+    predictions = rng.rand(2, 3, 5, 4).astype("float32")
+    outputs = K.eval(K.batch_dot(coupling, predictions, [2, 2]))
+    np.testing.assert_allclose(
+        outputs, np.einsum("bik,bjkd->bijd", coupling, predictions), rtol=1e-5, atol=1e-6
+    )
+    with pytest.raises(ValueError, match="Keras 2.2.4 on TensorFlow also batched"):
+        K.batch_dot(outputs, predictions, [2, 3])
+    # The capsule routing written with broadcasting, against NumPy.
+    weighted = K.eval(K.sum(K.expand_dims(coupling, -1) * K.constant(predictions), axis=2))
+    np.testing.assert_allclose(
+        weighted, np.einsum("bik,bikd->bid", coupling, predictions), rtol=1e-5, atol=1e-6
     )

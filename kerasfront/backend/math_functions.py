@@ -197,6 +197,12 @@ def batch_dot(x, y, axes=None):
     second-to-last of y (the last when y is 2-D). The result has x's axes without the
     summed one, then y's without its batch and summed axes: x (b, m, k) and y (b, k, n)
     give (b, m, n). A result of rank 1 (two 2-D inputs) is shaped (b, 1).
+
+    This is the rule of Keras 2.2.5+ and tf.keras. Keras 2.2.4 and earlier on TensorFlow
+    batched over every leading axis when the ranks differed, so (b, n, k) against
+    (b, n, k, d) on axes (2, 2) gave (b, n, d) there and gives (b, n, n, d) here; code
+    written for that (the cifar10_cnn_capsule example) writes such a product as
+    `K.sum(K.expand_dims(x, -1) * y, axis=2)`.
     """
     x, y = as_tensor(x), as_tensor(y)
     x_shape, y_shape = ops.shape(x), ops.shape(y)
@@ -225,7 +231,11 @@ def batch_dot(x, y, axes=None):
     if None not in (x_size, y_size) and x_size != y_size:
         raise ValueError(
             f"K.batch_dot: x.shape[{x_axis}] != y.shape[{y_axis}] ({x_size} != {y_size}) "
-            f"for shapes {x_shape} and {y_shape}."
+            f"for shapes {x_shape} and {y_shape}. Only axis 0 is a batch axis (Keras 2.2.5+ "
+            "and tf.keras; Keras 2.2.4 on TensorFlow also batched over the leading axes of "
+            "inputs of different ranks, so an earlier batch_dot may have made one of these "
+            "shapes): write a product batched over more axes with K.expand_dims, * and "
+            "K.sum."
         )
     # One letter per axis: "a" the batch, "z" the summed axis, fresh letters for the rest.
     letters = iter(string.ascii_lowercase[1:25])
