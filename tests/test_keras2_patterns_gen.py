@@ -74,3 +74,53 @@ def test_integer_targets_reach_a_custom_loss_and_metric_as_floats():
     expected_loss = np.mean(labels * distance**2 + (1 - labels) * np.maximum(1 - distance, 0) ** 2)
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(accuracy_value, np.mean(labels == (distance < 0.5)))
+
+
+def test_input_standing_for_a_graph_tensor_is_seen_through_by_k_function():
+    # The style-transfer pattern: fixed images (K.variable) and the image being optimized
+    # (K.placeholder) concatenated into one batch, a network built on
+    # Input(tensor=that batch), and a loss on its layers differentiated with respect to
+    # the placeholder, evaluated with K.function.
+    K = keras.backend
+    fixed = np.array([[[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]]], "float32")
+    generated = K.placeholder((1, 2, 3))
+    batch = K.concatenate([K.variable(fixed), generated], axis=0)
+    image_input = layers.Input(tensor=batch, shape=(2, 3))
+    dense = layers.Dense(2, use_bias=False)
+    features = dense(image_input)
+    network = keras.models.Model(image_input, features)
+    assert type(network.layers[0]).__name__ == "InputLayer"
+    loss = K.sum(K.square(features[1] - features[0]))
+    (gradient,) = K.gradients(loss, generated)
+    evaluate = K.function([generated], [loss, gradient])
+
+    value = np.array([[[0.3, 0.1, -1.0], [2.0, 0.0, -0.5]]], "float32")
+    loss_value, gradient_value = evaluate([value])
+    (kernel,) = dense.get_weights()
+    difference = value[0] @ kernel - fixed[0] @ kernel
+    np.testing.assert_allclose(loss_value, np.sum(difference**2), rtol=1e-5)
+    np.testing.assert_allclose(gradient_value[0], 2 * difference @ kernel.T, rtol=1e-5, atol=1e-6)
+    # The network stays an ordinary model whose input is fed.
+    both = np.concatenate([fixed, value])
+    np.testing.assert_allclose(network.predict(both), both @ kernel, rtol=1e-5, atol=1e-6)
+
+
+def test_input_standing_for_a_variable_or_a_constant():
+    # The doodle pattern: masks held in Variables (read at each run) or constants,
+    # wrapped in Input(tensor=...), pooled, and used in a loss of another placeholder.
+    K = keras.backend
+    mask_values = np.arange(8, dtype="float32").reshape(1, 2, 2, 2)
+    masks = K.variable(mask_values)
+    constant = K.constant(np.full((1, 2, 2, 2), 3.0, "float32"))
+    pooled = layers.AveragePooling2D((2, 2))(layers.Input(tensor=masks, name="mask_input"))
+    shifted = layers.Input(tensor=constant, shape=(None, None, None))
+    scale = K.placeholder(shape=())
+    evaluate = K.function([scale], [scale * K.sum(pooled) + K.sum(shifted)])
+
+    expected = mask_values.mean(axis=(1, 2)).sum() * 2.0 + 24.0
+    np.testing.assert_allclose(evaluate([2.0])[0], expected, rtol=1e-6)
+    K.set_value(masks, mask_values + 1.0)
+    np.testing.assert_allclose(evaluate([2.0])[0], expected + 4.0, rtol=1e-6)
+
+    with pytest.raises(ValueError, match="does not match the declared shape"):
+        layers.Input(tensor=masks, shape=(3, 2, 2))

@@ -61,9 +61,27 @@ class InputLayer(Layer):
 def Input(  # noqa: N802 (Keras's name)
     shape=None, batch_size=None, name=None, dtype=None, sparse=False, tensor=None, batch_shape=None
 ) -> KerasTensor:
-    """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of 784-vectors."""
+    """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of 784-vectors.
+
+    `tensor=` (Keras 2) makes the input stand for an existing tensor: a graph tensor
+    (`K.concatenate([K.variable(a), K.placeholder(...)])`, as the style-transfer example
+    feeds VGG19), a Variable or a concrete array. A model built from it takes it as an
+    ordinary input; `K.function` and `K.gradients` see through it to the tensor, so a
+    loss on the model's layers is computed from that tensor's own inputs (a Variable is
+    read at each run, an array is a constant). See `kerasfront/layers/input_source.py`.
+    """
     if tensor is not None:
-        raise ValueError("Input(tensor=...) is not supported; pass shape= instead.")
+        from kerasfront.layers.input_source import input_from_tensor
+
+        return input_from_tensor(
+            tensor,
+            shape=shape,
+            batch_size=batch_size,
+            batch_shape=batch_shape,
+            name=name,
+            dtype=dtype,
+            sparse=sparse,
+        )
     layer = InputLayer(
         input_shape=shape,
         batch_size=batch_size,

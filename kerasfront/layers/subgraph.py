@@ -17,6 +17,7 @@ from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import Variable, unique_name
 from kerasfront.layers.backend_op import DropsMasks
 from kerasfront.layers.base import Layer
+from kerasfront.layers.input_source import source_node
 from kerasfront.layers.keras_tensor import KerasTensor
 
 
@@ -44,6 +45,9 @@ def nodes_between(sources, targets, where: str, free_inputs: list | None = None)
         if id(tensor) in source_ids:
             return
         node = producer(tensor)
+        if node.is_input:
+            # An Input(tensor=...) not fed: computed from the tensor it stands for.
+            node = source_node(node) or node
         if id(node) in finished:
             return
         if node.is_input:
