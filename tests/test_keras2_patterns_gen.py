@@ -124,3 +124,20 @@ def test_input_standing_for_a_variable_or_a_constant():
 
     with pytest.raises(ValueError, match="does not match the declared shape"):
         layers.Input(tensor=masks, shape=(3, 2, 2))
+
+
+def test_application_wraps_a_k_function_result_in_an_input_as_keras2():
+    # VGG19(input_tensor=K.concatenate([...])) in the style-transfer and doodle examples:
+    # the model starts with an InputLayer, so its layers pair with a mask model's.
+    K = keras.backend
+    batch = K.concatenate(
+        [K.variable(np.zeros((1, 32, 32, 3), "float32")), K.placeholder((1, 32, 32, 3))], axis=0
+    )
+    model = keras.applications.VGG16(weights=None, include_top=False, input_tensor=batch)
+    assert [layer.name for layer in model.layers[:3]] == [
+        model.input.keras_history[0].name,
+        "block1_conv1",
+        "block1_conv2",
+    ]
+    assert type(model.layers[0]).__name__ == "InputLayer"
+    assert model.input.shape == (2, 32, 32, 3)

@@ -3,6 +3,8 @@ the model, and its weights."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from kerasfront import config, layers
 from kerasfront.applications import weights as weights_module
 from kerasfront.applications.imagenet_utils import obtain_input_shape
@@ -56,21 +58,35 @@ def _check_keras2_injections(model_name: str, kwargs: dict) -> None:
 
 
 def image_input(input_tensor, input_shape: tuple, model_name: str):
-    """`input_tensor` when it is a symbolic tensor, else a new `Input(input_shape)`."""
+    """The model's image input: a new `Input(input_shape)` without `input_tensor`; the
+    tensor itself when a layer made it; else `Input(tensor=input_tensor)`.
+
+    The last case is Keras 2's: a tensor that no layer made (a K function's result such
+    as `K.concatenate([K.variable(a), K.placeholder(...)])` in the style-transfer and
+    doodle examples, a Variable, an engine tensor) is wrapped in an Input, so the model
+    starts with an InputLayer, as `zip(model.layers, other_model.layers)` code expects.
+    """
+    from kerasfront.layers.backend_op import DropsMasks
+
     if input_tensor is None:
         return layers.Input(shape=input_shape)
-    if not hasattr(input_tensor, "keras_history"):
+    if isinstance(input_tensor, np.ndarray):
+        # As Keras 2's is_keras_tensor check: a tensor, not data.
         raise ValueError(
-            f"{model_name}: input_tensor must be a symbolic tensor (the output of "
-            f"layers.Input() or of a layer); received {type(input_tensor).__name__}. "
-            "Wrapping a concrete tensor (Keras 2's Input(tensor=...)) is not supported."
+            f"{model_name}: input_tensor must be a symbolic tensor (Input(), a layer's or "
+            "a K function's output), a Variable or an engine tensor; received a NumPy "
+            "array. Pass input_shape= and feed the array to the model."
         )
-    shape = tuple(input_tensor.shape)
+    shape = tuple(input_tensor.shape) if hasattr(input_tensor, "shape") else ()
     if len(shape) != 4:
         raise ValueError(
             f"{model_name}: input_tensor must be a batch of images (4 dimensions); received "
-            f"shape {shape}."
+            f"{type(input_tensor).__name__} of shape {shape}."
         )
+    history = getattr(input_tensor, "keras_history", None)
+    # DropsMasks marks the layers that record K functions applied to graph tensors.
+    if history is None or isinstance(history[0], DropsMasks):
+        return layers.Input(tensor=input_tensor)
     return input_tensor
 
 
@@ -109,7 +125,7 @@ def pooling_head(x, pooling, named: bool = False):
 
 def finish(img_input, input_tensor, outputs, name: str, *, weights, include_top, files):
     """The model from the image input to `outputs`, with its weights loaded."""
-    inputs = source_inputs(input_tensor) if input_tensor is not None else img_input
+    inputs = source_inputs(img_input) if input_tensor is not None else img_input
     if isinstance(inputs, list) and len(inputs) == 1:
         inputs = inputs[0]
     model = Model(inputs, outputs, name=name)
