@@ -36,9 +36,23 @@ def output_shape_text(layer) -> str:
     """The layer's output shape, or "multiple" when its calls differ or it has none
     (a layer used only eagerly, inside a subclassed model)."""
     try:
-        return format_shape(layer.output_shape)
+        shape = layer.output_shape
+        # A nested model's own graph counts as one of its calls, as in Keras 2: called on
+        # other shapes than its graph's (an encoder built for (None, None) called on
+        # (None, 10)), it has no single output shape.
+        calls = [layer.get_output_shape_at(i) for i in range(len(layer._inbound_nodes))]
+        if any(_as_lists(call) != _as_lists(shape) for call in calls):
+            return "multiple"
+        return format_shape(shape)
     except (AttributeError, ValueError):
         return "multiple"
+
+
+def _as_lists(shapes):
+    """Shapes compared regardless of tuple or list packing."""
+    if isinstance(shapes, (tuple, list)):
+        return [_as_lists(item) for item in shapes]
+    return shapes
 
 
 def graph_node_ids(model) -> set[int]:
