@@ -141,3 +141,32 @@ def test_application_wraps_a_k_function_result_in_an_input_as_keras2():
     ]
     assert type(model.layers[0]).__name__ == "InputLayer"
     assert model.input.shape == (2, 32, 32, 3)
+
+
+def test_two_outputs_of_a_nested_model_keep_their_own_losses():
+    # The AC-GAN combined model: both outputs come from the nested discriminator, so the
+    # layer name repeats. Each output keeps its loss (names made unique as tf.keras 2),
+    # and train_on_batch returns the total and both losses.
+    source = layers.Input(shape=(2,))
+    first = layers.Dense(1, activation="sigmoid", name="first")(source)
+    second = layers.Dense(3, activation="softmax", name="second")(source)
+    inner = keras.models.Model(source, [first, second], name="inner")
+    outer_input = layers.Input(shape=(2,))
+    outer = keras.models.Model(outer_input, inner(outer_input))
+    assert outer.output_names == ["inner", "inner_1"]
+    outer.compile(
+        optimizer=keras.optimizers.SGD(lr=0.0),
+        loss=["binary_crossentropy", "sparse_categorical_crossentropy"],
+    )
+    assert outer.metrics_names == ["loss", "inner_loss", "inner_1_loss"]
+
+    x = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]], "float32")
+    real = np.array([1.0, 0.0, 1.0], "float32")
+    classes = np.array([2, 0, 1], "int64")
+    total, binary, sparse = outer.train_on_batch(x, [real, classes])
+    probability, distribution = (p.astype("float64") for p in outer.predict(x))
+    probability = np.clip(probability[:, 0], 1e-7, 1 - 1e-7)
+    expected_binary = -np.mean(real * np.log(probability) + (1 - real) * np.log(1 - probability))
+    expected_sparse = -np.mean(np.log(distribution[np.arange(3), classes]))
+    np.testing.assert_allclose([binary, sparse], [expected_binary, expected_sparse], rtol=1e-5)
+    np.testing.assert_allclose(total, expected_binary + expected_sparse, rtol=1e-5)

@@ -67,7 +67,7 @@ class Model(Trainer, Layer):
         if isinstance(outputs, dict):
             self.output_names = sorted(outputs)
         else:
-            self.output_names = [t.keras_history[0].name for t in self.outputs]
+            self.output_names = _unique_output_names(self.outputs)
 
     @property
     def layers(self) -> list[Layer]:
@@ -328,3 +328,19 @@ class Model(Trainer, Layer):
         from kerasfront.saving import yaml_config
 
         return yaml_config.model_to_yaml(self, **kwargs)
+
+
+def _unique_output_names(outputs) -> list[str]:
+    """The names of the layers making `outputs`, made unique as tf.keras 2 does: two
+    outputs of one layer (a nested model's, as in the AC-GAN example's combined model)
+    are named 'model' and 'model_1'. Keras 2.2 repeated the name, and History and the
+    per-output losses, keyed by name, then kept only the last of them."""
+    names: list[str] = []
+    suffixes: dict[str, int] = {}
+    for tensor in outputs:
+        base = proposal = tensor.keras_history[0].name
+        while proposal in names:
+            suffixes[base] = suffixes.get(base, 0) + 1
+            proposal = f"{base}_{suffixes[base]}"
+        names.append(proposal)
+    return names
