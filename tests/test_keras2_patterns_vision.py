@@ -118,3 +118,17 @@ def test_batch_dot_of_mixed_ranks_names_the_keras_2_2_4_difference():
     np.testing.assert_allclose(
         weighted, np.einsum("bik,bikd->bid", coupling, predictions), rtol=1e-5, atol=1e-6
     )
+
+
+def test_image_data_generator_option_warnings_point_at_the_callers_line():
+    # cifar10_cnn lists every ImageDataGenerator option; the warnings about options that
+    # override others must name the line that built the generator, not sys:1.
+    import warnings
+
+    from kerasfront.preprocessing.image import ImageDataGenerator
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        generator = ImageDataGenerator(zca_whitening=True, featurewise_std_normalization=True)
+    assert [w.filename for w in caught] == [__file__, __file__]
+    assert generator.featurewise_center and not generator.featurewise_std_normalization

@@ -198,7 +198,8 @@ def resolve_implied_options(generator: Any) -> None:
         generator.samplewise_center = True
         changes.append("samplewise_std_normalization=True turns samplewise_center on.")
     for message in changes:
-        warnings.warn(message, stacklevel=4)
+        # 1: here, 2: ImageDataGenerator.__init__, 3: the line that built the generator.
+        warnings.warn(message, stacklevel=3)
 
 
 def fit_statistics(generator: Any, x: np.ndarray) -> None:
