@@ -132,3 +132,44 @@ def test_image_data_generator_option_warnings_point_at_the_callers_line():
         generator = ImageDataGenerator(zca_whitening=True, featurewise_std_normalization=True)
     assert [w.filename for w in caught] == [__file__, __file__]
     assert generator.featurewise_center and not generator.featurewise_std_normalization
+
+
+class _Antirectifier(layers.Layer):
+    # The antirectifier example's layer: Keras 2 code updates its input with `-=`.
+    def call(self, inputs):
+        inputs -= K.mean(inputs, axis=1, keepdims=True)
+        inputs = K.l2_normalize(inputs, axis=1)
+        return K.concatenate([K.relu(inputs), K.relu(-inputs)], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1] * 2)
+
+
+def _centre_in_place(tensor):
+    tensor -= K.mean(tensor, axis=1, keepdims=True)
+    return tensor
+
+
+def test_layers_updating_their_inputs_in_place_leave_other_readers_alone():
+    # On torch `inputs -= ...` writes into the tensor that the other branch reads and
+    # that ReLU's gradient needs; each user layer (and Lambda) gets its own copy there.
+    rng = np.random.RandomState(3)
+    x = rng.rand(5, 3).astype("float32")
+    kernel = rng.randn(3, 4).astype("float32")
+    inputs = layers.Input(shape=(3,))
+    dense = layers.Dense(4, activation="relu", use_bias=False)
+    hidden = dense(inputs)
+    outputs = layers.concatenate(
+        [_Antirectifier()(hidden), layers.Lambda(_centre_in_place)(hidden), hidden]
+    )
+    model = models.Model(inputs, outputs)
+    assert model.output_shape == (None, 16)
+    dense.set_weights([kernel])
+    model.compile(optimizer="sgd", loss="mse")
+    loss = model.train_on_batch(x, np.zeros((5, 16), "float32"))
+
+    relu = np.maximum(x @ kernel, 0)
+    centred = relu - relu.mean(axis=1, keepdims=True)
+    unit = centred / np.sqrt(np.maximum((centred**2).sum(axis=1, keepdims=True), 1e-12))
+    expected = np.concatenate([np.maximum(unit, 0), np.maximum(-unit, 0), centred, relu], 1)
+    np.testing.assert_allclose(loss, np.mean(expected**2), rtol=1e-5)

@@ -32,6 +32,14 @@ globals().update(
 )
 affine = ops.affine
 
+
+def copy_for_user_code(x):
+    """A copy of `x` for a layer written by the user: Keras 2 code updates tensors with
+    augmented assignment (`inputs -= mean`), which on a TensorFlow tensor rebinds the name
+    but on a torch tensor writes into the one other layers read and autograd saved."""
+    return x.clone()
+
+
 NAME = "torch"
 SUPPORTS_TRAINING = True
 

@@ -30,6 +30,28 @@ from kerasfront.layers.unseeded_draws import (
 
 # The `training` flag of the outermost call, seen by nested layers called with None.
 _TRAINING_CONTEXT: list = [None]
+# Engines whose tensors user code can change in place (see contract.OPTIONAL_NAMES).
+_COPY_FOR_USER_CODE = getattr(ADAPTER, "copy_for_user_code", None)
+_RUNS_USER_CODE: dict = {}
+
+
+def _runs_user_code(layer_class) -> bool:
+    """Whether `layer_class.call` is the user's code (a class may say, as Lambda does)."""
+    known = _RUNS_USER_CODE.get(layer_class)
+    if known is None:
+        known = getattr(layer_class, "_calls_user_code", None)
+        if known is None:
+            known = not layer_class.call.__module__.startswith("kerasfront.")
+        _RUNS_USER_CODE[layer_class] = known
+    return known
+
+
+def _copies_for_user_code(inputs):
+    return tree.map_structure(
+        lambda leaf: _COPY_FOR_USER_CODE(leaf) if ADAPTER.is_tensor(leaf) else leaf, inputs
+    )
+
+
 # Losses added during the current forward pass (activity regularizers, `add_loss`).
 _LOSS_COLLECTORS: list[list] = []
 
@@ -204,6 +226,8 @@ class Layer(NodeAccessors, LayerWeights):
             accepted[1].add(key)
 
     def _run_call(self, inputs, args, kwargs, training):
+        if _COPY_FOR_USER_CODE is not None and _runs_user_code(type(self)):
+            inputs = _copies_for_user_code(inputs)
         _TRAINING_CONTEXT.append(training)
         CALLING_LAYERS.append(self)
         try:

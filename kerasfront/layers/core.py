@@ -300,6 +300,8 @@ class Lambda(Layer):
         arguments: extra keyword arguments for `function`.
     """
 
+    _calls_user_code = True  # the function is the user's (see base._runs_user_code)
+
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         where = f"Lambda '{self.name}'"
