@@ -170,3 +170,26 @@ def test_two_outputs_of_a_nested_model_keep_their_own_losses():
     expected_sparse = -np.mean(np.log(distribution[np.arange(3), classes]))
     np.testing.assert_allclose([binary, sparse], [expected_binary, expected_sparse], rtol=1e-5)
     np.testing.assert_allclose(total, expected_binary + expected_sparse, rtol=1e-5)
+
+
+def test_elementwise_merges_broadcast_as_keras2():
+    # Keras 2.2.5's AC-GAN multiplies the latent vector (None, 6) by an Embedding's
+    # output (None, 1, 6): the input with fewer axes gains axes of size 1 after its
+    # batch axis, and axes of size 1 broadcast. Other mismatches are still refused.
+    latent = layers.Input(shape=(6,))
+    embedded = layers.Input(shape=(1, 6))
+    column = layers.Input(shape=(4, 1))
+    product = layers.multiply([latent, embedded])
+    total = layers.add([column, embedded])
+    assert product.shape == (None, 1, 6) and total.shape == (None, 4, 6)
+    model = keras.models.Model([latent, embedded, column], [product, total])
+
+    rng = np.random.default_rng(0)
+    a, b, c = (
+        rng.standard_normal((2, *shape)).astype("float32") for shape in [(6,), (1, 6), (4, 1)]
+    )
+    got_product, got_total = model.predict([a, b, c])
+    np.testing.assert_allclose(got_product, a[:, None, :] * b, rtol=1e-6)
+    np.testing.assert_allclose(got_total, c + b, rtol=1e-6)
+    with pytest.raises(ValueError, match="shapes Keras 2 broadcasts"):
+        layers.add([layers.Input(shape=(2, 3)), layers.Input(shape=(4, 3))])

@@ -39,6 +39,10 @@ class _Merge(Layer):
     when no input has one.
     """
 
+    # Elementwise merges broadcast inputs of different ranks (Keras 2); Concatenate and
+    # Dot have rules of their own.
+    _elementwise = True
+
     def __init__(self, *args, **kwargs):
         if args:
             if _looks_like_inputs(args[0]):
@@ -66,25 +70,42 @@ class _Merge(Layer):
 
     def build(self, input_shape):
         self._check_list(input_shape)
-        shapes = [tuple(shape) for shape in input_shape]
-        # Elementwise merges: same shape apart from the batch axis (no silent broadcast).
-        first = shapes[0]
-        for shape in shapes[1:]:
-            if len(shape) != len(first) or any(
-                a is not None and b is not None and a != b for a, b in zip(first[1:], shape[1:])
-            ):
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}' needs inputs of the same shape, "
-                    f"received shapes {shapes}."
-                )
+        self._broadcast_shape(input_shape)  # raises for shapes Keras 2 refuses
         super().build(input_shape)
 
+    def _broadcast_shape(self, input_shape) -> tuple:
+        """The output shape under Keras 2's rule for elementwise merges: the shapes after
+        the batch axis are aligned on their last axes, where sizes must be equal or 1
+        (which broadcasts), so an input with fewer axes counts as having axes of size 1
+        after its batch axis; the batch sizes must agree. Anything else is refused."""
+        shapes = [tuple(shape) for shape in input_shape]
+        rank = max(len(shape) for shape in shapes)
+        output: list = [1] * (rank - 1)
+        unknown = [False] * (rank - 1)
+        compatible = True
+        for shape in shapes:
+            rest = shape[1:]
+            for offset, size in enumerate(rest, start=rank - len(shape)):
+                if size is None:
+                    unknown[offset] = True
+                elif size != 1:
+                    compatible = compatible and output[offset] in (1, size)
+                    output[offset] = size
+        batch_sizes = {shape[0] for shape in shapes if shape and shape[0] is not None}
+        if not compatible or len(batch_sizes) > 1:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' needs inputs of the same shape, or of "
+                "shapes Keras 2 broadcasts (axes of size 1, fewer axes after the batch axis) "
+                f"with one batch size; received shapes {shapes}."
+            )
+        # An axis of unknown size stays unknown unless another input fixes it above 1.
+        rest = [
+            None if is_unknown and size == 1 else size for size, is_unknown in zip(output, unknown)
+        ]
+        return (next(iter(batch_sizes), None), *rest)
+
     def compute_output_shape(self, input_shape):
-        first = tuple(input_shape[0])
-        return tuple(
-            next((shape[i] for shape in input_shape if shape[i] is not None), None)
-            for i in range(len(first))
-        )
+        return self._broadcast_shape(input_shape)
 
     @staticmethod
     def _combine(x, y):
@@ -95,7 +116,16 @@ class _Merge(Layer):
         return functools.reduce(self._combine, inputs)
 
     def call(self, inputs):
-        return self._merge(list(inputs))
+        inputs = list(inputs)
+        ranks = [len(ops.shape(x)) for x in inputs]
+        if self._elementwise and min(ranks) != max(ranks):
+            # Keras 2: inputs with fewer axes get axes of size 1 after the batch axis;
+            # the engine then broadcasts the axes of size 1.
+            for index, x in enumerate(inputs):
+                for _ in range(max(ranks) - ranks[index]):
+                    x = ops.expand_dims(x, 1)
+                inputs[index] = x
+        return self._merge(inputs)
 
     def _input_masks(self, inputs, mask):
         """The per-input masks as a list (None entries for unmasked inputs), or None
@@ -166,6 +196,8 @@ class Minimum(_Merge):
 class Concatenate(_Merge):
     """Joins the inputs along `axis` (default: the last); other axes must match."""
 
+    _elementwise = False
+
     def __init__(self, axis=-1, **kwargs):
         if _looks_like_inputs(axis):
             _refuse_inputs("Concatenate", axis)
@@ -200,7 +232,11 @@ class Concatenate(_Merge):
     def compute_output_shape(self, input_shape):
         shapes = [tuple(shape) for shape in input_shape]
         axis = self.axis % len(shapes[0])
-        output = list(_Merge.compute_output_shape(self, shapes))
+        # Each axis: the size any input knows (build checked that they agree).
+        output = [
+            next((shape[i] for shape in shapes if shape[i] is not None), None)
+            for i in range(len(shapes[0]))
+        ]
         sizes = [shape[axis] for shape in shapes]
         output[axis] = None if any(size is None for size in sizes) else sum(sizes)
         return tuple(output)
@@ -253,6 +289,8 @@ class Dot(_Merge):
         normalize: L2-normalize both inputs along their axes first, so the output is
             the cosine similarity.
     """
+
+    _elementwise = False
 
     def __init__(self, axes, normalize=False, **kwargs):
         if _looks_like_inputs(axes):
