@@ -42,12 +42,14 @@ def _targets_in_output_dtypes(y, outputs) -> list:
     """Integer and boolean targets of float outputs in the output's float type. Keras 2
     fed targets to placeholders of their output's dtype, so losses and metrics written
     for it receive float targets: the siamese example's `y_true * K.square(y_pred)` with
-    int64 labels works there, while TensorFlow refuses to multiply int64 by float32."""
+    int64 labels works there, while TensorFlow refuses to multiply int64 by float32.
+    Half-precision outputs keep integer targets: class ids above 256 (bfloat16) or 2048
+    (float16) would not survive the cast."""
     converted = []
     for target, output in zip(y, outputs):
         if target is not None:
             output_dtype, target_dtype = ops.dtype(output), ops.dtype(target)
-            if output_dtype.startswith(("float", "bfloat")) and target_dtype.startswith(
+            if output_dtype in ("float32", "float64") and target_dtype.startswith(
                 ("int", "uint", "bool")
             ):
                 target = ops.cast(target, output_dtype)
