@@ -173,3 +173,35 @@ def test_layers_updating_their_inputs_in_place_leave_other_readers_alone():
     unit = centred / np.sqrt(np.maximum((centred**2).sum(axis=1, keepdims=True), 1e-12))
     expected = np.concatenate([np.maximum(unit, 0), np.maximum(-unit, 0), centred, relu], 1)
     np.testing.assert_allclose(loss, np.mean(expected**2), rtol=1e-5)
+
+
+def _crossentropy_written_as_in_keras_2(y_true, y_pred):
+    # Keras 2's TensorFlow backend normalized with `/=`; user losses copy that code.
+    y_pred /= K.sum(y_pred, axis=-1, keepdims=True)
+    y_pred = K.clip(y_pred, K.epsilon(), 1 - K.epsilon())
+    return -K.sum(y_true * K.log(y_pred), axis=-1)
+
+
+def _doubled_mean(y_true, y_pred):
+    y_pred *= 2
+    return K.mean(y_pred)
+
+
+def test_losses_and_metrics_updating_y_pred_in_place_leave_it_alone():
+    rng = np.random.RandomState(4)
+    x = rng.rand(6, 4).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.randint(0, 3, 6)]
+    kernel = rng.randn(4, 3).astype("float32")
+    model = models.Sequential(
+        [layers.Dense(3, activation="softmax", use_bias=False, input_shape=(4,))]
+    )
+    model.set_weights([kernel])
+    model.compile("sgd", _crossentropy_written_as_in_keras_2, metrics=[_doubled_mean, "mae"])
+    loss, doubled, mae = model.train_on_batch(x, y)
+
+    logits = x @ kernel
+    softmax = np.exp(logits - logits.max(1, keepdims=True))
+    softmax /= softmax.sum(1, keepdims=True)
+    np.testing.assert_allclose(loss, np.mean(-np.sum(y * np.log(softmax), 1)), rtol=1e-5)
+    np.testing.assert_allclose(doubled, np.mean(2 * softmax), rtol=1e-5)
+    np.testing.assert_allclose(mae, np.mean(np.abs(y - softmax)), rtol=1e-5)

@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from kerasfront import config, regularizers, tree
+from kerasfront.backend import user_code
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
@@ -30,8 +31,6 @@ from kerasfront.layers.unseeded_draws import (
 
 # The `training` flag of the outermost call, seen by nested layers called with None.
 _TRAINING_CONTEXT: list = [None]
-# Engines whose tensors user code can change in place (see contract.OPTIONAL_NAMES).
-_COPY_FOR_USER_CODE = getattr(ADAPTER, "copy_for_user_code", None)
 _RUNS_USER_CODE: dict = {}
 
 
@@ -41,15 +40,9 @@ def _runs_user_code(layer_class) -> bool:
     if known is None:
         known = getattr(layer_class, "_calls_user_code", None)
         if known is None:
-            known = not layer_class.call.__module__.startswith("kerasfront.")
+            known = user_code.is_users(layer_class.call)
         _RUNS_USER_CODE[layer_class] = known
     return known
-
-
-def _copies_for_user_code(inputs):
-    return tree.map_structure(
-        lambda leaf: _COPY_FOR_USER_CODE(leaf) if ADAPTER.is_tensor(leaf) else leaf, inputs
-    )
 
 
 # Losses added during the current forward pass (activity regularizers, `add_loss`).
@@ -226,8 +219,9 @@ class Layer(NodeAccessors, LayerWeights):
             accepted[1].add(key)
 
     def _run_call(self, inputs, args, kwargs, training):
-        if _COPY_FOR_USER_CODE is not None and _runs_user_code(type(self)):
-            inputs = _copies_for_user_code(inputs)
+        if user_code.COPY_FOR_USER_CODE is not None and _runs_user_code(type(self)):
+            # Keras 2 code may update its inputs in place (see backend/user_code.py).
+            inputs = user_code.private_copies(inputs)
         _TRAINING_CONTEXT.append(training)
         CALLING_LAYERS.append(self)
         try:

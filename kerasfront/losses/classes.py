@@ -9,6 +9,7 @@ of values), "sum", or "none" (the weighted values). tf.keras's `Reduction.AUTO` 
 from __future__ import annotations
 
 from kerasfront import ops
+from kerasfront.backend import user_code
 from kerasfront.backend.tensor_args import as_tensor
 from kerasfront.losses import functions
 
@@ -142,6 +143,9 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        if user_code.is_users(self.fn):
+            # Keras 2 losses may update y_pred in place (see backend/user_code.py).
+            y_true, y_pred = user_code.private_copies((y_true, y_pred))
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:

@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from kerasfront import config, ops
+from kerasfront.backend import user_code
 from kerasfront.backend.scope import in_stateless_scope
 from kerasfront.backend.variables import Variable, unique_name, unwrap
 
@@ -217,6 +218,9 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = as_tensor(y_true, self.dtype), as_tensor(y_pred, self.dtype)
+        if user_code.is_users(self.fn):
+            # Keras 2 metrics may update y_pred in place (see backend/user_code.py).
+            y_true, y_pred = user_code.private_copies((y_true, y_pred))
         values = self.fn(align_targets(y_true, y_pred), y_pred, **self.kwargs)
         if len(ops.shape(values)) > 0:
             return Mean.update_state(self, values, sample_weight)

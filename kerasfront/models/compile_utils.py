@@ -15,6 +15,7 @@ import numpy as np
 
 from kerasfront import config, ops
 from kerasfront import losses as losses_module
+from kerasfront.backend import user_code
 
 SAMPLE_WEIGHT_MODES = (None, "temporal")
 
@@ -164,6 +165,9 @@ class CompiledLoss:
             if fn is None:
                 per_output_losses.append(None)
                 continue
+            if user_code.is_users(fn):
+                # Keras 2 losses may update y_pred in place (see backend/user_code.py).
+                target, prediction = user_code.private_copies((target, prediction))
             values = fn(target, prediction)
             if sw is not None:
                 values = self.weigh(values, sw, index, prediction)
