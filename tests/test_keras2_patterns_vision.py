@@ -205,3 +205,15 @@ def test_losses_and_metrics_updating_y_pred_in_place_leave_it_alone():
     np.testing.assert_allclose(loss, np.mean(-np.sum(y * np.log(softmax), 1)), rtol=1e-5)
     np.testing.assert_allclose(doubled, np.mean(2 * softmax), rtol=1e-5)
     np.testing.assert_allclose(mae, np.mean(np.abs(y - softmax)), rtol=1e-5)
+
+
+def test_lambda_returning_a_one_tensor_list_gives_the_tensor():
+    # Keras 2 unpacks a one-element list from a layer (mnist_swwae's K.gradients result
+    # is one); with a declared output_shape the graph expects that single tensor.
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    inputs = layers.Input(shape=(3,))
+    traced = layers.Lambda(lambda t: [t * 2])(inputs)
+    declared = layers.Lambda(lambda t: [t + 1], output_shape=(3,))(inputs)
+    assert not isinstance(traced, list) and not isinstance(declared, list)
+    model = models.Model(inputs, layers.add([traced, declared]))
+    np.testing.assert_allclose(model.predict(x, verbose=0), 3 * x + 1)

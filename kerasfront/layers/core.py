@@ -335,8 +335,11 @@ class Lambda(Layer):
             return self._graph_function(inputs)
         try:
             if self._function_takes_mask:
-                return self.function(inputs, mask=mask, **self.arguments)
-            return self.function(inputs, **self.arguments)
+                outputs = self.function(inputs, mask=mask, **self.arguments)
+            else:
+                outputs = self.function(inputs, **self.arguments)
+            # Keras 2 layers return a one-tensor list as the tensor (K.gradients gives one).
+            return lambda_graph.unpack_singleton(outputs)
         except EagerGradientsError:
             if not self._inbound_nodes:
                 raise  # traced for the first symbolic call: compute_output_spec records
