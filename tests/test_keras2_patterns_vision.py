@@ -217,3 +217,42 @@ def test_lambda_returning_a_one_tensor_list_gives_the_tensor():
     assert not isinstance(traced, list) and not isinstance(declared, list)
     model = models.Model(inputs, layers.add([traced, declared]))
     np.testing.assert_allclose(model.predict(x, verbose=0), 3 * x + 1)
+
+
+_NUMPY_BACKEND_SCRIPT = """
+import numpy as np
+from kerasfront import backend as K, layers, models
+
+class Centre(layers.Layer):
+    def call(self, inputs):
+        inputs -= K.mean(inputs, axis=1, keepdims=True)
+        return inputs
+
+inputs = layers.Input(shape=(4,))
+hidden = layers.Dense(4, kernel_initializer="ones")(inputs)
+model = models.Model(inputs, layers.concatenate([Centre()(hidden), hidden]))
+x = np.arange(8, dtype="float32").reshape(2, 4)
+total = x.sum(axis=1, keepdims=True)
+expected = np.concatenate([np.zeros((2, 4)), np.repeat(total, 4, axis=1)], axis=1)
+np.testing.assert_allclose(model.predict(x, verbose=0), expected)
+"""
+
+
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND") != "jax",
+    reason="starts a NumPy-backend process; runs once, in the KERAS_BACKEND=jax run",
+)
+def test_numpy_backend_gives_user_layers_their_own_input_arrays():
+    # NumPy arrays change in place too: the branch beside the user layer keeps its values.
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "KERAS_BACKEND": "numpy"}
+    done = subprocess.run(
+        [sys.executable, "-c", _NUMPY_BACKEND_SCRIPT],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

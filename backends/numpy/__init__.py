@@ -37,6 +37,12 @@ def convert_to_tensor(x, dtype=None):
     return np.asarray(x, dtype=dtype)
 
 
+def copy_for_user_code(x):
+    """A copy for code the user wrote: `inputs -= mean` changes a NumPy array in place,
+    where Keras 2's TensorFlow tensors rebind (see kerasfront/backend/user_code.py)."""
+    return x.copy()
+
+
 def convert_to_numpy(x):
     return np.asarray(x)
 

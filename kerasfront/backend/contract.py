@@ -204,7 +204,7 @@ INFRA_NAMES = (
 OPTIONAL_NAMES = (
     "affine",  # (x, kernel, bias) -> x @ kernel + bias, fused where the engine can
     # (tensor) -> a copy for the call of a layer the user wrote, on engines whose tensors
-    # `x -= y` changes in place (torch), so Keras 2 code that updates its inputs this way
+    # `x -= y` changes in place (torch, NumPy), so Keras 2 code that updates its inputs this way
     # leaves the tensor other layers read (and autograd saved) as it was.
     "copy_for_user_code",
     "adam_update",  # (variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon) -> (w, m, v)
