@@ -31,6 +31,10 @@ def test_callbacks_monitor_keras22_accuracy_names(tmp_path):
         x, y, batch_size=6, epochs=2, verbose=0, validation_data=(x, y), callbacks=[checkpoint]
     )
     accuracies = history.history["val_accuracy"]
+    # Keras 2.2 code reads the history under its own spelling too.
+    assert history.history["val_acc"] is accuracies
+    assert history.history["acc"] == history.history["accuracy"]
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     expected = ["model.001.h5"] + (["model.002.h5"] if accuracies[1] > accuracies[0] else [])
     assert sorted(os.listdir(str(tmp_path))) == expected
     assert checkpoint.best == accuracies[int(accuracies[1] > accuracies[0])]

@@ -6,6 +6,7 @@ import collections.abc
 import csv
 import os
 
+from kerasfront.callbacks import monitoring
 from kerasfront.callbacks.base import Callback
 from kerasfront.utils.progbar import Progbar
 
@@ -82,6 +83,18 @@ class BaseLogger(Callback):
             logs.update(self.averages.values())
 
 
+class EpochValues(dict):
+    """`History.history`: a dict from log names to per-epoch values that also answers
+    `["acc"]`/`["val_acc"]` for `accuracy`/`val_accuracy` and the reverse, as Keras 2.2 code
+    reads `history.history["acc"]` (see `monitoring.other_accuracy_spelling`)."""
+
+    def __missing__(self, key):
+        other = monitoring.other_accuracy_spelling(key) if isinstance(key, str) else None
+        if other is not None and dict.__contains__(self, other):
+            return self[other]
+        raise KeyError(key)
+
+
 class History(Callback):
     """Records the epoch logs: `history.history["loss"]` lists the epoch losses and
     `history.epoch` the epoch indices. `fit` returns it and sets `model.history`."""
@@ -89,11 +102,11 @@ class History(Callback):
     def __init__(self):
         super().__init__()
         self.epoch: list[int] = []
-        self.history: dict[str, list] = {}
+        self.history: dict[str, list] = EpochValues()
 
     def on_train_begin(self, logs=None):
         self.epoch = []
-        self.history = {}
+        self.history = EpochValues()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
