@@ -31,6 +31,7 @@ globals().update(
     }
 )
 affine = ops.affine
+lay_out_conv_kernel = nn.lay_out_conv_kernel
 
 
 def copy_for_user_code(x):
@@ -74,8 +75,9 @@ DEVICE_IS_CPU = ops.DEVICE.type == "cpu"
 def create_variable(value, trainable, name):
     # Row-major whatever the initial value's strides (an orthogonal initializer returns a
     # transposed matrix): torch's fused Adam takes dense row-major tensors only (and the
-    # column-major matrices recurrent layers ask for, see rnn.lay_out_fused_rnn_weight),
-    # and a strided weight would send every step down its slow path.
+    # column-major matrices recurrent layers ask for, see rnn.lay_out_fused_rnn_weight,
+    # and the permuted conv kernels of nn.lay_out_conv_kernel), and a strided weight
+    # would send every step down its slow path.
     tensor = torch.tensor(value, device=ops.DEVICE).contiguous()
     if trainable and tensor.is_floating_point():
         return torch.nn.Parameter(tensor, requires_grad=True)
@@ -85,7 +87,8 @@ def create_variable(value, trainable, name):
 def assign_variable(storage, value):
     # Always a fresh tensor: later changes to the caller's array must not leak in. It has
     # the storage's own layout (row-major, or the column-major of fused-RNN weights, see
-    # rnn.lay_out_fused_rnn_weight); `copy_` converts dtype and device.
+    # rnn.lay_out_fused_rnn_weight, or nn.lay_out_conv_kernel's); `copy_` converts dtype
+    # and device.
     if isinstance(value, torch.Tensor):
         source = value.detach()
     else:

@@ -43,11 +43,12 @@ def _row_major(variables, grads, ms, vs, v_hats):
     memory in order: (variables, grads, ms, vs, v_hats), each a list; None where some
     tensor does not fit it (a dtype it does not compute in, a layout not handled here).
 
-    A column-major matrix (a recurrent kernel, see rnn.lay_out_fused_rnn_weight) goes in
-    transposed, together with its gradient and slots: the update is elementwise, so the
-    transposed problem is the same problem. Slots created row-major are laid out like
-    their variable once, at the first update. Any other gradient that comes strided is
-    copied: cheaper than leaving the fused kernel for the foreach path."""
+    A variable stored permuted (a column-major recurrent kernel, see
+    rnn.lay_out_fused_rnn_weight; a conv kernel, see nn.lay_out_conv_kernel) goes in as
+    the permuted view that is row-major, together with its gradient and slots: the update
+    is elementwise, so the permuted problem is the same problem. Slots created row-major
+    are laid out like their variable once, at the first update. Any other gradient that
+    comes strided is copied: cheaper than leaving the fused kernel for the foreach path."""
     if not hasattr(torch, "_fused_adam_"):
         return None
     groups = [variables, grads, ms, vs] + ([v_hats] if v_hats is not None else [])
@@ -61,15 +62,31 @@ def _row_major(variables, grads, ms, vs, v_hats):
             tensors[1] = grad if grad.is_contiguous() else grad.contiguous()
             if not all(slot.is_contiguous() for slot in tensors[2:]):
                 return None
-        elif variable.dim() == 2 and variable.stride() == (1, variable.shape[0]):
-            layout = variable.stride()  # column-major; slots and gradient laid out alike
-            slots = [_transposed(_like(s, variable, layout)) for s in tensors[2:]]
-            tensors = [_transposed(variable), _like(grad, variable, layout).t(), *slots]
         else:
-            return None
+            order = _dense_order(variable)
+            if order is None:
+                return None
+            layout = variable.stride()  # slots and gradient laid out alike
+            slots = [_row_major_view(_like(s, variable, layout), order) for s in tensors[2:]]
+            grad = _like(grad, variable, layout).permute(order)
+            tensors = [_row_major_view(variable, order), grad, *slots]
         for target, tensor in zip(lists, tensors):
             target.append(tensor)
     return lists
+
+
+_ORDERS: dict = {}  # (shape, strides) -> _dense_order's answer; a model has few layouts
+
+
+def _dense_order(tensor):
+    """The axes of `tensor` from the largest stride to the smallest, where permuting them
+    gives a row-major tensor; None for a tensor with gaps or overlaps."""
+    key = (tensor.shape, tensor.stride())
+    if key not in _ORDERS:
+        strides = key[1]
+        order = sorted(range(len(strides)), key=strides.__getitem__, reverse=True)
+        _ORDERS[key] = order if tensor.permute(order).is_contiguous() else None
+    return _ORDERS[key]
 
 
 def _like(tensor, variable, layout):
@@ -81,15 +98,15 @@ def _like(tensor, variable, layout):
     return tensor
 
 
-def _transposed(tensor):
-    """`tensor.t()`, kept on the tensor between steps (a view op costs about a
+def _row_major_view(tensor, order):
+    """`tensor.permute(order)`, kept on the tensor between steps (a view op costs about a
     microsecond of dispatch, several per weight and step). The kept view is used only
     while it still reads the tensor's memory: an assignment replaces that memory (and
     the view, holding the old memory, keeps its address from being reused)."""
-    kept = getattr(tensor, "_kerasfront_transposed", None)
+    kept = getattr(tensor, "_kerasfront_row_major", None)
     if kept is None or kept.data_ptr() != tensor.data_ptr():
-        kept = tensor.t()
-        tensor._kerasfront_transposed = kept
+        kept = tensor.permute(order)
+        tensor._kerasfront_row_major = kept
     return kept
 
 

@@ -231,6 +231,11 @@ OPTIONAL_NAMES = (
     # Recurrent layers apply it to their kernels when they are built; values, shapes and
     # saved files do not change.
     "lay_out_fused_rnn_weight",
+    # (storage of a Keras (*window, in, out) convolution kernel) -> a storage with the same
+    # values in the memory layout the engine's `conv` reads fastest (torch: out, *window,
+    # in, so its (out, in, *window) weight is in channels_last format). Conv1D/2D/3D apply
+    # it to their kernels when built; values, shapes and saved files do not change.
+    "lay_out_conv_kernel",
     # (log_probs (batch, time, classes) normalized, labels (batch, max_length) int32,
     #  input_length (batch,), label_length (batch,)) -> (batch,) CTC negative
     # log-likelihoods, blank = classes - 1, inf where no alignment fits; K.ctc_batch_cost
