@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 from kerasfront import constraints, initializers, ops, regularizers
-from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers import conv_utils
 from kerasfront.layers.convolutional_base import (
     CAUSAL_PADDINGS,
@@ -95,11 +94,7 @@ class Conv(SpatialConv):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        # The memory layout the engine's conv reads fastest (values do not change).
-        lay_out = getattr(ADAPTER, "lay_out_conv_kernel", None)
-        if lay_out is not None:
-            weight = self._variable_attributes["kernel"]
-            weight._set_storage(lay_out(weight.storage))
+        self._lay_out_for_conv("kernel")
 
     def _output_channels(self, input_channels):
         return self.filters

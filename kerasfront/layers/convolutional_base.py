@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import activations, constraints, initializers, ops, regularizers
+from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers import conv_utils
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_spec import InputSpec
@@ -132,6 +133,15 @@ class SpatialConv(Layer):
             )
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: int(input_channels)})
         super().build(input_shape)
+
+    def _lay_out_for_conv(self, name: str) -> None:
+        """Lets the engine store the kernel `name`, which `ops.conv` receives, in the
+        memory layout its conv reads fastest (see the contract's lay_out_conv_kernel);
+        values and shapes do not change."""
+        lay_out = getattr(ADAPTER, "lay_out_conv_kernel", None)
+        if lay_out is not None:
+            weight = self._variable_attributes[name]
+            weight._set_storage(lay_out(weight.storage))
 
     # ---- calling -------------------------------------------------------------------------
     def _causal_inputs(self, inputs):

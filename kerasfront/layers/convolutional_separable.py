@@ -252,6 +252,7 @@ class SeparableConv(DepthwiseConv):
             regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )
+        self._lay_out_for_conv("pointwise_kernel")
 
     def _output_channels(self, input_channels):
         return self.filters

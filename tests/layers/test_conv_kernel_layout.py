@@ -47,6 +47,22 @@ def test_conv_kernels_are_stored_out_window_in(layer, input_shape):
     np.testing.assert_array_equal(layer.get_weights()[0], kernel)
 
 
+def test_separable_pointwise_kernels_are_laid_out_for_conv():
+    layer = layers.SeparableConv2D(6, 3, depth_multiplier=2)
+    layer.build((None, 5, 5, 3))
+    pointwise = layer._variable_attributes["pointwise_kernel"].storage
+    assert pointwise.permute(3, 0, 1, 2).is_contiguous() and not pointwise.is_contiguous()
+    x = RNG.normal(size=(2, 5, 5, 3)).astype("float32")
+    depthwise, pointwise_value, bias = layer.get_weights()
+    # NumPy: depthwise 3x3 "valid" per channel and multiplier, then the 1x1 product.
+    windows = np.stack(
+        [x[:, i : i + 3, j : j + 3] for i in range(3) for j in range(3)], axis=1
+    ).reshape(2, 3, 3, 3, 3, 3)  # (batch, out_i, out_j, k_i, k_j, channels)
+    spread = np.einsum("bxyijc,ijcm->bxycm", windows, depthwise).reshape(2, 3, 3, 6)
+    expected = spread @ pointwise_value[0, 0] + bias
+    np.testing.assert_allclose(K.get_value(layer(K.constant(x))), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_transposed_convolutions_keep_row_major_kernels():
     layer = layers.Conv2DTranspose(3, 2)
     layer.build((None, 4, 4, 2))
