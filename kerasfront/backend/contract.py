@@ -233,8 +233,8 @@ OPTIONAL_NAMES = (
     "lay_out_fused_rnn_weight",
     # (storage of a Keras (*window, in, out) convolution kernel) -> a storage with the same
     # values in the memory layout the engine's `conv` reads fastest (torch: out, *window,
-    # in, so its (out, in, *window) weight is in channels_last format). Conv1D/2D/3D and the
-    # separable convolutions' pointwise kernels apply it when built; values, shapes and saved files do not change.
+    # in, so its (out, in, *window) weight is in channels_last format). Conv1D/2D/3D, their
+    # transposes and the separable convolutions' pointwise kernels apply it when built; values, shapes and saved files do not change.
     "lay_out_conv_kernel",
     # (log_probs (batch, time, classes) normalized, labels (batch, max_length) int32,
     #  input_length (batch,), label_length (batch,)) -> (batch,) CTC negative

@@ -76,6 +76,9 @@ class ConvTranspose(Conv):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+        # conv_transpose hands the engine this kernel permuted as conv does its kernel, so
+        # the same layout serves it (torch: its (in, out, *window) weight in channels_last).
+        self._lay_out_for_conv("kernel")
 
     def _output_length(self, length, axis):
         return conv_utils.deconv_output_length(

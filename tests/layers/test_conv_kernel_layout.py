@@ -63,10 +63,18 @@ def test_separable_pointwise_kernels_are_laid_out_for_conv():
     np.testing.assert_allclose(K.get_value(layer(K.constant(x))), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_transposed_convolutions_keep_row_major_kernels():
-    layer = layers.Conv2DTranspose(3, 2)
+def test_transposed_convolution_kernels_are_laid_out_like_conv_kernels():
+    layer = layers.Conv2DTranspose(3, 2, strides=2)
     layer.build((None, 4, 4, 2))
-    assert _storage(layer).is_contiguous()
+    storage = _storage(layer)  # Keras (*window, out, in): (in, *window, out) in memory
+    assert storage.permute(3, 0, 1, 2).is_contiguous() and not storage.is_contiguous()
+    x = RNG.normal(size=(1, 4, 4, 2)).astype("float32")
+    kernel, bias = layer.get_weights()
+    # NumPy: stride 2 with a 2x2 window tiles the output, one input pixel per block.
+    expected = np.einsum("bhwc,ijoc->bhiwjo", x, kernel).reshape(1, 8, 8, 3)
+    np.testing.assert_allclose(
+        K.get_value(layer(K.constant(x))), expected + bias, rtol=1e-5, atol=1e-5
+    )
 
 
 def test_saved_kernels_load_with_their_values(tmp_path):
