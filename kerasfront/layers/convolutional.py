@@ -16,6 +16,7 @@ from kerasfront.layers.convolutional_base import (
     SpatialConv,
     positive_int,
 )
+from kerasfront.lazy_exports import lazy_exports
 
 
 class Conv(SpatialConv):
@@ -300,12 +301,4 @@ _KERAS2_MODULE_NAMES = {
 }
 
 
-def __getattr__(name: str):
-    module = _KERAS2_MODULE_NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _KERAS2_MODULE_NAMES)

@@ -36,6 +36,7 @@ from kerasfront.layers.recurrent_utils import (
     static_shape,
 )
 from kerasfront.layers.stacked_cells import StackedRNNCells
+from kerasfront.lazy_exports import lazy_exports
 
 
 class RNN(Layer):
@@ -414,12 +415,4 @@ _KERAS2_MODULE_NAMES = {
 }
 
 
-def __getattr__(name: str):
-    module = _KERAS2_MODULE_NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _KERAS2_MODULE_NAMES)
