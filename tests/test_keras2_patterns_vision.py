@@ -260,3 +260,18 @@ def test_numpy_backend_gives_user_layers_their_own_input_arrays():
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_unseeded_draw_in_a_lambda_leaves_later_draws_working():
+    # Wiring a Lambda that draws without a seed (the VAE's sampling) traces its shapes;
+    # on JAX the backend's own seed generator was made inside that trace and every later
+    # unseeded K draw raised UnexpectedTracerError.
+    from kerasfront.backend import random_functions
+
+    random_functions._MODULE_SEEDS.clear()  # as in a fresh process
+    inputs = layers.Input(shape=(4,))
+    noisy = layers.Lambda(lambda t: t + K.random_normal(K.shape(t)))(inputs)
+    model = models.Model(inputs, noisy)
+    first, second = K.eval(K.random_normal((2, 3))), K.eval(K.random_normal((2, 3)))
+    assert first.shape == (2, 3) and not np.array_equal(first, second)
+    assert model.predict(np.zeros((2, 4), "float32"), verbose=0).std() > 0

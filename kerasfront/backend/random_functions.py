@@ -52,12 +52,23 @@ def _layer_generator():
     return generator_for_unseeded_draws()
 
 
+def _tracing_shapes() -> bool:
+    from kerasfront.layers.unseeded_draws import SYMBOLIC_CALLS
+
+    return bool(SYMBOLIC_CALLS)
+
+
 def _seed(seed):
     """The contract's length-2 seed tensor for a Keras `seed` argument."""
     if seed is None:
         if _SEED_SOURCES:
             return _SEED_SOURCES[-1].next()
-        return (_layer_generator() or _module_seeds()).next()
+        generator = _layer_generator()
+        if generator is None and not _MODULE_SEEDS and _tracing_shapes():
+            # A generator made now would keep a traced value as its state (JAX), breaking
+            # every later unseeded draw; shape tracing never uses the numbers drawn.
+            return ops.convert_to_tensor(np.array([0, 0], dtype="int32"))
+        return (generator or _module_seeds()).next()
     if not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int or None; received {type(seed).__name__}.")
     # [seed, 0]: the first seed a SeedGenerator(seed) hands out, so both agree.
