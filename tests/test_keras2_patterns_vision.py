@@ -268,10 +268,14 @@ def test_unseeded_draw_in_a_lambda_leaves_later_draws_working():
     # unseeded K draw raised UnexpectedTracerError.
     from kerasfront.backend import random_functions
 
+    saved = list(random_functions._MODULE_SEEDS)
     random_functions._MODULE_SEEDS.clear()  # as in a fresh process
-    inputs = layers.Input(shape=(4,))
-    noisy = layers.Lambda(lambda t: t + K.random_normal(K.shape(t)))(inputs)
-    model = models.Model(inputs, noisy)
-    first, second = K.eval(K.random_normal((2, 3))), K.eval(K.random_normal((2, 3)))
+    try:
+        inputs = layers.Input(shape=(4,))
+        noisy = layers.Lambda(lambda t: t + K.random_normal(K.shape(t)))(inputs)
+        model = models.Model(inputs, noisy)
+        first, second = K.eval(K.random_normal((2, 3))), K.eval(K.random_normal((2, 3)))
+    finally:
+        random_functions._MODULE_SEEDS[:] = saved or random_functions._MODULE_SEEDS
     assert first.shape == (2, 3) and not np.array_equal(first, second)
     assert model.predict(np.zeros((2, 4), "float32"), verbose=0).std() > 0
