@@ -105,7 +105,9 @@ def loss_gradients(model, x, y, jit_compile=None) -> tuple[list[np.ndarray], lis
 
     trainable = model.trainable_weights
     trainable_ids = {id(variable) for variable in trainable}
-    others = [v for v in _unique_state(model) if id(v) not in trainable_ids]
+    # The losses' seed state, made here outside the compiled function (see steps.loss_seeds).
+    seeds = steps.loss_seeds(model).state
+    others = [v for v in _unique_state(model) + [seeds] if id(v) not in trainable_ids]
     state, count = trainable + others, len(trainable)
 
     def loss_of(trainable_values, other_values, inputs, targets, weights):

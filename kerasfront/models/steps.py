@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from kerasfront import ops, tree
+from kerasfront.backend import random_functions
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
+from kerasfront.backend.variables import SeedGenerator
 from kerasfront.layers import base as layer_base
 
 
@@ -32,7 +34,8 @@ def _forward_and_loss(model, x, y, sample_weights, training):
         layer_base._LOSS_COLLECTORS.pop()
     outputs = tree.flatten(y_pred)
     y = _targets_in_output_dtypes(y, outputs)
-    total, per_output = model._compiled_loss(y, outputs, sample_weights)
+    with random_functions.seed_source(loss_seeds(model)):
+        total, per_output = model._compiled_loss(y, outputs, sample_weights)
     for loss in model.regularization_losses() + collected:
         total = total + loss
     return total, outputs, per_output, y
@@ -55,6 +58,19 @@ def _targets_in_output_dtypes(y, outputs) -> list:
                 target = ops.cast(target, output_dtype)
         converted.append(target)
     return converted
+
+
+def loss_seeds(model) -> SeedGenerator:
+    """The seeds of unseeded K draws in the model's losses and metrics (outside any
+    layer, e.g. `K.random_normal` in a custom loss). The steps carry this generator's
+    state like the layers' seeds, so every step draws afresh; it is made by the first step
+    builder, outside any trace (a generator made inside one would keep a traced value as
+    its state), and is no weight: it stays out of get_weights and saved files."""
+    generator = model.__dict__.get("_loss_seed_generator")
+    if generator is None:
+        generator = SeedGenerator(name="loss_seed_generator")
+        model.__dict__["_loss_seed_generator"] = generator  # not tracked as layer state
+    return generator
 
 
 def _batch_size(x) -> int:
@@ -104,6 +120,7 @@ def make_train_step(model, jit_compile):
     # A trainable weight may also be listed as forward state (a K op node holding a
     # layer's weight); listed twice it would lose its gradient, so it counts as trainable.
     trainable_ids = {id(v) for v in trainable}
+    seeds = loss_seeds(model)
     others = [
         v
         for v in tree.unique_objects(
@@ -111,6 +128,7 @@ def make_train_step(model, jit_compile):
             + model.forward_state_variables
             + model.optimizer.variables
             + compiled.variables
+            + [seeds.state]
         )
         if id(v) not in trainable_ids
     ]
@@ -166,7 +184,8 @@ def make_train_step(model, jit_compile):
             )
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
             model.optimizer.apply(grads, trainable)
-            compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
+            with random_functions.seed_source(seeds):
+                compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in state]
         if plan is not None:
             old_values = [*trainable_values, *other_values]
@@ -212,7 +231,10 @@ def make_test_step(model, jit_compile):
     forward pass carries (the states of stateful recurrent layers), not the weights."""
     plan = _plan(model)
     compiled = model._compiled_metrics
-    updated = tree.unique_objects(compiled.variables + model.forward_state_variables)
+    seeds = loss_seeds(model)
+    updated = tree.unique_objects(
+        compiled.variables + model.forward_state_variables + [seeds.state]
+    )
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
     metric_ids = {id(v) for v in compiled.variables}
@@ -223,7 +245,8 @@ def make_test_step(model, jit_compile):
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
             total, outputs, per_output, y = _forward_and_loss(model, x, y, sample_weights, False)
-            compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
+            with random_functions.seed_source(seeds):
+                compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in updated]
         if plan is not None:
             new_values = _replaced(
