@@ -106,8 +106,9 @@ def loss_gradients(model, x, y, jit_compile=None) -> tuple[list[np.ndarray], lis
     trainable = model.trainable_weights
     trainable_ids = {id(variable) for variable in trainable}
     # The losses' seed state, made here outside the compiled function (see steps.loss_seeds).
-    seeds = steps.loss_seeds(model).state
-    others = [v for v in _unique_state(model) + [seeds] if id(v) not in trainable_ids]
+    seeds = steps.loss_seeds(model)
+    seed_state = [] if seeds is None else [seeds.state]
+    others = [v for v in _unique_state(model) + seed_state if id(v) not in trainable_ids]
     state, count = trainable + others, len(trainable)
 
     def loss_of(trainable_values, other_values, inputs, targets, weights):

@@ -13,10 +13,12 @@ forward state and metric accumulators, so each replica applies the same update.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from kerasfront import ops, tree
-from kerasfront.backend import random_functions
+from kerasfront.backend import random_functions, user_code
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.variables import SeedGenerator
@@ -34,7 +36,7 @@ def _forward_and_loss(model, x, y, sample_weights, training):
         layer_base._LOSS_COLLECTORS.pop()
     outputs = tree.flatten(y_pred)
     y = _targets_in_output_dtypes(y, outputs)
-    with random_functions.seed_source(loss_seeds(model)):
+    with _seeded(model.__dict__.get("_loss_seed_generator")):
         total, per_output = model._compiled_loss(y, outputs, sample_weights)
     for loss in model.regularization_losses() + collected:
         total = total + loss
@@ -60,17 +62,46 @@ def _targets_in_output_dtypes(y, outputs) -> list:
     return converted
 
 
-def loss_seeds(model) -> SeedGenerator:
+def loss_seeds(model) -> SeedGenerator | None:
     """The seeds of unseeded K draws in the model's losses and metrics (outside any
-    layer, e.g. `K.random_normal` in a custom loss). The steps carry this generator's
-    state like the layers' seeds, so every step draws afresh; it is made by the first step
-    builder, outside any trace (a generator made inside one would keep a traced value as
-    its state), and is no weight: it stays out of get_weights and saved files."""
+    layer, e.g. `K.random_normal` in a custom loss), or None when every loss and metric
+    is kerasfront's own (none draws; carrying a state costs a few microseconds a step).
+
+    The steps carry this generator's state like the layers' seeds, so every step draws
+    afresh. It is made by the first step builder, outside any trace (a generator made
+    inside one would keep a traced value as its state), and is no weight: it stays out
+    of get_weights and saved files."""
     generator = model.__dict__.get("_loss_seed_generator")
-    if generator is None:
+    if generator is None and _runs_user_losses(model):
         generator = SeedGenerator(name="loss_seed_generator")
         model.__dict__["_loss_seed_generator"] = generator  # not tracked as layer state
     return generator
+
+
+def _runs_user_losses(model) -> bool:
+    compiled_metrics = model._compiled_metrics
+    pieces = list(model._compiled_loss.functions)
+    if compiled_metrics.metrics is not None:
+        pieces += [m for group in compiled_metrics.metrics for m in group]
+    return any(piece is not None and _users(piece) for piece in pieces)
+
+
+def _users(piece) -> bool:
+    """Whether a loss or metric (a function, a wrapper of one, or an object) runs code
+    written outside kerasfront."""
+    function = getattr(piece, "fn", None)
+    if function is not None and user_code.is_users(function):
+        return True
+    return user_code.is_users(
+        piece if callable(piece) and not hasattr(piece, "fn") else type(piece)
+    )
+
+
+_NO_SEEDS = contextlib.nullcontext()
+
+
+def _seeded(generator):
+    return _NO_SEEDS if generator is None else random_functions.seed_source(generator)
 
 
 def _batch_size(x) -> int:
@@ -128,7 +159,7 @@ def make_train_step(model, jit_compile):
             + model.forward_state_variables
             + model.optimizer.variables
             + compiled.variables
-            + [seeds.state]
+            + ([] if seeds is None else [seeds.state])
         )
         if id(v) not in trainable_ids
     ]
@@ -184,7 +215,7 @@ def make_train_step(model, jit_compile):
             )
         with StatelessScope(zip(state, [*trainable_values, *other_values])) as scope:
             model.optimizer.apply(grads, trainable)
-            with random_functions.seed_source(seeds):
+            with _seeded(seeds):
                 compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in state]
         if plan is not None:
@@ -233,7 +264,9 @@ def make_test_step(model, jit_compile):
     compiled = model._compiled_metrics
     seeds = loss_seeds(model)
     updated = tree.unique_objects(
-        compiled.variables + model.forward_state_variables + [seeds.state]
+        compiled.variables
+        + model.forward_state_variables
+        + ([] if seeds is None else [seeds.state])
     )
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
@@ -245,7 +278,7 @@ def make_test_step(model, jit_compile):
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
             total, outputs, per_output, y = _forward_and_loss(model, x, y, sample_weights, False)
-            with random_functions.seed_source(seeds):
+            with _seeded(seeds):
                 compiled.update(total, per_output, y, outputs, sample_weights, _batch_size(x))
             new_values = [scope.values[v] for v in updated]
         if plan is not None:
