@@ -100,17 +100,18 @@ def test_adam_on_a_permuted_kernel_equals_adam_on_a_row_major_one():
     layer.build((None, 5, 5, 4))
     permuted = _storage(layer)
     results = []
-    for weight in (torch.nn.Parameter(torch.tensor(kernel)), permuted):
+    device = permuted.device  # the GPU's on a GPU machine
+    for weight in (torch.nn.Parameter(torch.tensor(kernel, device=device)), permuted):
         with torch.no_grad():
             weight.copy_(torch.tensor(kernel))
-        m, v = torch.zeros(kernel.shape), torch.zeros(kernel.shape)
+        m, v = (torch.zeros(kernel.shape, device=device) for _ in range(2))
         for gradient in gradients:
-            grad = torch.tensor(gradient)
+            grad = torch.tensor(gradient, device=device)
             # The fused kernel serves both layouts (no fallback to the foreach path).
             assert _row_major([weight], [grad], [m], [v], None) is not None
             adam_update([weight], [grad], [m], [v], 0.01, 0.9, 0.999, 1e-7)
         assert weight.stride() == m.stride() == v.stride()
-        results.append([t.detach().numpy().copy() for t in (weight, m, v)])
+        results.append([t.detach().cpu().numpy().copy() for t in (weight, m, v)])
     for row_major, permuted_result in zip(*results):
         np.testing.assert_allclose(permuted_result, row_major, rtol=1e-6, atol=1e-9)
 
