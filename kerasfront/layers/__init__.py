@@ -41,7 +41,7 @@ from kerasfront.layers.convolutional_transpose import (
     Deconvolution2D,
     Deconvolution3D,
 )
-from kerasfront.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
+from kerasfront.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from kerasfront.layers.cropping_padding import (
     Cropping1D,
     Cropping2D,
@@ -69,6 +69,7 @@ from kerasfront.layers.global_pooling import (
 from kerasfront.layers.input_layer import Input, InputLayer
 from kerasfront.layers.input_spec import InputSpec
 from kerasfront.layers.keras_tensor import KerasTensor
+from kerasfront.layers.lambda_layer import Lambda
 from kerasfront.layers.local import (
     LocallyConnected1D,
     LocallyConnected2D,
