@@ -42,3 +42,11 @@ def unique_objects(items) -> list:
             seen.add(id(item))
             ordered.append(item)
     return ordered
+
+
+def unpack_singleton(structure):
+    """The only item of a one-item list or tuple; anything else unchanged (Keras 2 layers
+    return a one-tensor list as the tensor: K.gradients gives a list even for one)."""
+    if isinstance(structure, (list, tuple)) and len(structure) == 1:
+        return structure[0]
+    return structure

@@ -39,7 +39,7 @@ def record(layer, call_args):
         outputs = layer.function(call_args, mask=None, **layer.arguments)
     else:
         outputs = layer.function(call_args, **layer.arguments)
-    outputs = unpack_singleton(outputs)
+    outputs = tree.unpack_singleton(outputs)
     targets = tree.flatten(outputs)
     for target in targets:
         if not isinstance(target, KerasTensor):
@@ -56,11 +56,3 @@ def record(layer, call_args):
         return tree.pack_like(outputs, values)
 
     return run
-
-
-def unpack_singleton(outputs):
-    """A list or tuple of one tensor as that tensor: Keras 2 layers unpack it (K.gradients
-    returns a list even for one tensor)."""
-    if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
-        return outputs[0]
-    return outputs

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 
+from kerasfront import tree
 from kerasfront.backend.graph_functions import EagerGradientsError
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers import lambda_graph
@@ -65,7 +66,7 @@ class Lambda(Layer):
             else:
                 outputs = self.function(inputs, **self.arguments)
             # Keras 2 layers return a one-tensor list as the tensor (K.gradients gives one).
-            return lambda_graph.unpack_singleton(outputs)
+            return tree.unpack_singleton(outputs)
         except EagerGradientsError:
             if not self._inbound_nodes:
                 raise  # traced for the first symbolic call: compute_output_spec records

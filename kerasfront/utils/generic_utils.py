@@ -5,6 +5,7 @@ list helpers custom layers of that era call (`to_list`, `unpack_singleton`)."""
 from __future__ import annotations
 
 from kerasfront.lazy_exports import lazy_exports
+from kerasfront.tree import unpack_singleton  # noqa: F401 (Keras 2 exported it here)
 
 _EXPORTS = {
     "CustomObjectScope": "kerasfront.saving.registry",
@@ -22,13 +23,6 @@ def to_list(x, allow_tuple: bool = False) -> list:
     if allow_tuple and isinstance(x, tuple):
         return list(x)
     return [x]
-
-
-def unpack_singleton(x):
-    """The only item of a one-item list or tuple; anything else unchanged."""
-    if isinstance(x, (list, tuple)) and len(x) == 1:
-        return x[0]
-    return x
 
 
 # Loaded on first use, as the package's own names: see kerasfront/lazy_exports.py.
