@@ -44,11 +44,11 @@ def _model_metric_names(model) -> list[str]:
 
 
 def _batch_size(logs, params: dict) -> int:
-    """Samples in a batch: Keras 2's `size` log when the logs are a plain dict, else the
-    batch size fit reports in `params` (fit's own batch logs are read lazily: looking up
-    `size` in them would wait for the device), else 1."""
-    if isinstance(logs, dict) and "size" in logs:
-        return int(logs["size"])
+    """Samples in a batch: Keras 2's `size` log (fit's lazily read batch logs answer it
+    without waiting for the device), else the batch size fit reports in `params`, else 1."""
+    size = logs.get("size") if isinstance(logs, collections.abc.Mapping) else None
+    if size is not None:
+        return int(size)
     return int(params.get("batch_size") or 1)
 
 

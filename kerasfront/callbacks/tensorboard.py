@@ -133,9 +133,9 @@ class TensorBoard(Callback):
         self._batches_since_write += 1
         if self._batches_since_write >= self.update_freq:
             self._batches_since_write = 0
-            self._writer("train").add_scalars(
-                dict(logs or {}), step=self._train_step, prefix="batch_"
-            )
+            # `batch` and `size` (Keras 2's batch keys) say which batch, they are no metric.
+            values = {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")}
+            self._writer("train").add_scalars(values, step=self._train_step, prefix="batch_")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -20,19 +20,43 @@ from kerasfront.models import steps as step_builders
 from kerasfront.utils.progbar import Progbar
 
 
-class LazyLogs(Mapping):
-    """Batch logs read from the device only if someone looks at them."""
+class BatchLogs(Mapping):
+    """The logs a batch hook receives: Keras 2's `batch` (the index in the epoch) and
+    `size` (the samples in the batch), known on the host, then, at the batch's end, the
+    metric values, read from the device only if someone looks at them.
 
-    def __init__(self, read):
+    Args:
+        index: the batch's index in the epoch.
+        batch: the arguments of the step (inputs first), for `size`.
+        read: returns the metric values; None at a batch's beginning.
+        extra: further host values (predict's `outputs`).
+    """
+
+    __slots__ = ("_index", "_batch", "_read", "_extra", "_values")
+
+    def __init__(self, index: int, batch: tuple, read=None, extra: dict | None = None):
+        self._index = index
+        self._batch = batch
         self._read = read
+        self._extra = extra
         self._values = None
 
-    def _load(self):
+    def _load(self) -> dict:
         if self._values is None:
-            self._values = self._read()
+            values = {"batch": self._index, "size": _samples_in(self._batch)}
+            if self._read is not None:
+                values.update(self._read())
+            if self._extra:
+                values.update(self._extra)
+            self._values = values
         return self._values
 
     def __getitem__(self, key):
+        # Answered without the device: a callback counting samples waits for nothing.
+        if key == "batch":
+            return self._index
+        if key == "size":
+            return _samples_in(self._batch)
         return self._load()[key]
 
     def __iter__(self):
@@ -40,6 +64,16 @@ class LazyLogs(Mapping):
 
     def __len__(self):
         return len(self._load())
+
+
+def _samples_in(batch: tuple) -> int | None:
+    """The leading dimension of the batch's first input array (None with no inputs)."""
+    leaves = tree.flatten(batch[0]) if batch else []
+    for leaf in leaves:
+        shape = getattr(leaf, "shape", None)
+        if shape:
+            return int(shape[0])
+    return None
 
 
 class InferenceMethods:
@@ -53,14 +87,17 @@ class InferenceMethods:
         compiled.reset()
         callback_list.call("on_test_begin", None)
         progbar = _progress_bar(self, data.steps, verbose)
+        wants_batch_begin = callback_list.wants("on_test_batch_begin")
         wants_batch_logs = callback_list.wants("on_test_batch_end")
         index = -1
         with contextlib.closing(data.batches(0)) as batches:
             for index, batch in enumerate(batches):
-                callback_list.call("on_test_batch_begin", index, None)
+                if wants_batch_begin:
+                    callback_list.call("on_test_batch_begin", index, BatchLogs(index, batch))
                 test_step(*batch)
                 if wants_batch_logs:
-                    callback_list.call("on_test_batch_end", index, LazyLogs(compiled.results))
+                    logs = BatchLogs(index, batch, compiled.results)
+                    callback_list.call("on_test_batch_end", index, logs)
                 if progbar is not None and progbar.due(index + 1):
                     progbar.update(index + 1, compiled.results())
         data.on_epoch_end()
@@ -146,15 +183,18 @@ class InferenceMethods:
         predict_step, to_numpy = self._predict_step, ADAPTER.convert_to_numpy
         callback_list.call("on_predict_begin", None)
         progbar = _progress_bar(self, data.steps, verbose)
+        wants_batch_begin = callback_list.wants("on_predict_batch_begin")
         wants_batch_logs = callback_list.wants("on_predict_batch_end")
         outputs = []
         with contextlib.closing(data.batches(0)) as batches:
             for index, batch in enumerate(batches):
-                callback_list.call("on_predict_batch_begin", index, None)
+                if wants_batch_begin:
+                    callback_list.call("on_predict_batch_begin", index, BatchLogs(index, batch))
                 result = tree.map_structure(to_numpy, predict_step(*batch))
                 outputs.append(result)
                 if wants_batch_logs:
-                    callback_list.call("on_predict_batch_end", index, {"outputs": result})
+                    logs = BatchLogs(index, batch, extra={"outputs": result})
+                    callback_list.call("on_predict_batch_end", index, logs)
                 if progbar is not None and progbar.due(index + 1):
                     progbar.update(index + 1, {})
         data.on_epoch_end()

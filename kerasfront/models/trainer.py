@@ -19,7 +19,7 @@ from kerasfront.models import data_adapters
 from kerasfront.models import steps as step_builders
 from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics, metrics_with_targets
 from kerasfront.models.generator_methods import GeneratorMethods
-from kerasfront.models.inference import InferenceMethods, LazyLogs
+from kerasfront.models.inference import BatchLogs, InferenceMethods
 
 
 class Trainer(InferenceMethods, GeneratorMethods):
@@ -246,6 +246,7 @@ class Trainer(InferenceMethods, GeneratorMethods):
         self.stop_training = False
         callback_list.call("on_train_begin", None)
         first_epoch = callback_list.resume_epoch(initial_epoch)  # BackupAndRestore
+        wants_batch_begin = callback_list.wants("on_train_batch_begin")
         wants_batch_logs = callback_list.wants("on_train_batch_end")
         for epoch in range(first_epoch, epochs):
             compiled.reset()
@@ -253,10 +254,13 @@ class Trainer(InferenceMethods, GeneratorMethods):
             index = -1
             with contextlib.closing(train.batches(epoch)) as batches:
                 for index, batch in enumerate(batches):
-                    callback_list.call("on_train_batch_begin", index, None)
+                    if wants_batch_begin:
+                        logs = BatchLogs(index, batch)
+                        callback_list.call("on_train_batch_begin", index, logs)
                     train_step(*batch)
                     if wants_batch_logs:
-                        callback_list.call("on_train_batch_end", index, LazyLogs(compiled.results))
+                        logs = BatchLogs(index, batch, compiled.results)
+                        callback_list.call("on_train_batch_end", index, logs)
                     if self.stop_training:
                         break
             if index < 0:  # a generator that ran out: no epoch to report (Keras 2 stops)
