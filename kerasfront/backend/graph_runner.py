@@ -165,7 +165,11 @@ class KerasFunction:
             result, runner = compiled(*feed), compiled
         except Exception:
             # A graph the engine cannot compile (a Lambda reading a value on the host):
-            # eager instead. A genuine error raises again, from the eager run.
+            # eager instead. A genuine error raises again, from the eager run, below.
+            runner = None
+        if runner is None:
+            # Outside the `except`: a genuine error is reported once, not chained to
+            # the same error from the compiled attempt.
             result, runner = eager(*feed), eager
         self._runners[training] = runner
         return result

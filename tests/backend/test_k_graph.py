@@ -341,3 +341,29 @@ def test_concrete_calls_are_not_recorded():
     assert K.sum.__wrapped__ is not K.sum
     assert not hasattr(K.int_shape, "__wrapped__")
     np.testing.assert_allclose(K.get_value(K.sum(K.constant(X), axis=0)), X.sum(0), rtol=1e-5)
+
+
+def test_an_error_while_a_function_runs_is_reported_once():
+    # The first run tries the compiled function, then eager; an error of the user's code
+    # raises from the eager run alone, not chained to the same error from the first try.
+    failing = {"now": False}
+
+    class Refused(RuntimeError):
+        pass
+
+    def check(tensor):
+        if failing["now"]:
+            raise Refused("the Lambda refuses")
+        return tensor
+
+    x = K.placeholder(shape=(None, 3))
+    function = K.function([x], [layers.Lambda(check)(x)])
+    failing["now"] = True
+    with pytest.raises(Refused) as raised:
+        function([np.ones((2, 3), "float32")])
+    chain, error = [], raised.value
+    while error is not None:  # the layer's message, then the Lambda's own error
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    raised_by_lambda = [e for e in chain if str(e) == "the Lambda refuses"]
+    assert len(raised_by_lambda) == 1, chain
