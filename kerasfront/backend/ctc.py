@@ -47,6 +47,21 @@ def _lengths(x, what: str):
     return lengths
 
 
+def _check_host_lengths(x, limit: int, what: str, axis: str) -> None:
+    """Lengths given on the host (NumPy, lists, numbers) must lie in [0, limit]: a longer
+    one would read past the axis and be clipped silently. Tensors are not read back (a
+    check there would wait for the device inside every step)."""
+    if not isinstance(x, (np.ndarray, list, tuple, int, float, np.number)):
+        return
+    values = np.asarray(x).reshape(-1)
+    bad = values[(values < 0) | (values > limit)]
+    if bad.size:
+        raise ValueError(
+            f"{what}: every length must lie between 0 and the {axis} ({limit}); received "
+            f"{bad[:5].tolist()}{' ...' if bad.size > 5 else ''}."
+        )
+
+
 def _log_inputs(y_pred, what: str):
     y_pred = _tensor(y_pred)
     shape = ops.shape(y_pred)
@@ -130,14 +145,16 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
             entries past a sample's label length are ignored.
         y_pred: (samples, time, classes) softmax probabilities; class `classes - 1` is
             the blank.
-        input_length: (samples, 1) number of valid steps of each sample in `y_pred`.
-        label_length: (samples, 1) number of labels of each sample in `y_true`.
+        input_length: (samples, 1) number of valid steps of each sample in `y_pred`, at
+            most its time axis (checked when given as NumPy values).
+        label_length: (samples, 1) number of labels of each sample in `y_true`, at most
+            its label axis (checked likewise).
 
     Returns:
         (samples, 1) negative log-likelihoods; infinite where no alignment fits (a
         label too long for its input; tf.keras 2 raises an error there).
     """
-    log_inputs, _ = _log_inputs(y_pred, "ctc_batch_cost")
+    log_inputs, shape = _log_inputs(y_pred, "ctc_batch_cost")
     log_probs = ops.log_softmax(log_inputs, axis=-1)
     labels = ops.cast(_tensor(y_true), "int32")
     if len(ops.shape(labels)) != 2:
@@ -145,8 +162,12 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
             "ctc_batch_cost: y_true must be (samples, max_label_length), received shape "
             f"{ops.shape(labels)}."
         )
-    input_length = _lengths(input_length, "ctc_batch_cost: input_length")
-    label_length = _lengths(label_length, "ctc_batch_cost: label_length")
+    what = "ctc_batch_cost: input_length"
+    _check_host_lengths(input_length, shape[1], what, "time axis of y_pred")
+    input_length = _lengths(input_length, what)
+    what = "ctc_batch_cost: label_length"
+    _check_host_lengths(label_length, ops.shape(labels)[1], what, "label axis of y_true")
+    label_length = _lengths(label_length, what)
     kernel = getattr(ADAPTER, "ctc_loss", None)
     if kernel is not None:
         loss = kernel(log_probs, labels, input_length, label_length)
@@ -210,7 +231,8 @@ def ctc_decode(y_pred, input_length, greedy: bool = True, beam_width: int = 100,
 
     Args:
         y_pred: (samples, time, classes) softmax probabilities; the last class is blank.
-        input_length: (samples,) number of valid steps of each sample.
+        input_length: (samples,) number of valid steps of each sample, at most the
+            time axis (checked when given as NumPy values).
         greedy: best path decoding; else beam search.
         beam_width: beams kept at each step of the beam search.
         top_paths: how many of the most likely sequences the beam search returns.
@@ -224,6 +246,7 @@ def ctc_decode(y_pred, input_length, greedy: bool = True, beam_width: int = 100,
         probabilities of the sequences.
     """
     log_inputs, shape = _log_inputs(y_pred, "ctc_decode")
+    _check_host_lengths(input_length, shape[1], "ctc_decode: input_length", "time axis")
     if greedy:
         lengths = _lengths(input_length, "ctc_decode: input_length")
         decoded, score = _greedy(log_inputs, lengths, shape)
@@ -261,12 +284,12 @@ def ctc_label_dense_to_sparse(labels, label_lengths):
     return convert(_tensor(labels, "int32"), _lengths(label_lengths, "label_lengths"))
 
 
-def is_sparse(x) -> bool:
-    """Whether `x` is a sparse tensor of the engine (False for every dense tensor)."""
+def is_sparse(tensor) -> bool:
+    """Whether `tensor` is a sparse tensor of the engine (False for every dense tensor)."""
     check = getattr(ADAPTER, "is_sparse", None)
-    return bool(check(unwrap(x))) if check is not None else False
+    return bool(check(unwrap(tensor))) if check is not None else False
 
 
-def to_dense(x):
+def to_dense(tensor):
     """A sparse tensor made dense; any other tensor is returned as it is."""
-    return ADAPTER.sparse_to_dense(x) if is_sparse(x) else unwrap(x)
+    return ADAPTER.sparse_to_dense(tensor) if is_sparse(tensor) else unwrap(tensor)

@@ -260,3 +260,17 @@ def test_a_model_with_a_ctc_loss_in_a_lambda_trains():
     )
     losses = history.history["loss"]
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
+
+
+def test_lengths_given_on_the_host_are_checked_against_their_axis():
+    probabilities = np.full((2, 4, 3), 1 / 3, dtype="float32")  # time axis 4
+    labels = np.zeros((2, 2), dtype="int32")  # label axis 2
+    with pytest.raises(ValueError, match=r"ctc_decode: input_length.*time axis \(4\).*\[5\]"):
+        K.ctc_decode(probabilities, np.array([4, 5]))
+    with pytest.raises(ValueError, match=r"input_length.*\[-1\]"):
+        K.ctc_decode(probabilities, [-1, 2], greedy=False)
+    with pytest.raises(ValueError, match=r"ctc_batch_cost: label_length.*\(2\).*\[3\]"):
+        K.ctc_batch_cost(labels, probabilities, np.array([[4], [4]]), np.array([[1], [3]]))
+    # The full axes are accepted.
+    decoded, _ = K.ctc_decode(probabilities, np.array([4, 4]))
+    assert K.int_shape(decoded[0]) == (2, 4)
