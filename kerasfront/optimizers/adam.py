@@ -48,14 +48,24 @@ class Adam(_AdamFamily):
 
     Args:
         learning_rate: default 0.001 (`lr` accepted). beta_1: 0.9. beta_2: 0.999.
-        epsilon: default `K.epsilon()`. amsgrad: bool.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+        epsilon: default `K.epsilon()`. decay: Keras 2's time decay (see `Optimizer`).
+        amsgrad: bool.
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+
+    The positional order is Keras 2's: `Adam(lr, beta_1, beta_2, epsilon, decay, amsgrad)`.
     """
 
     def __init__(
-        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, amsgrad=False, **kwargs
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=None,
+        decay=0.0,
+        amsgrad=False,
+        **kwargs,
     ):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, decay=decay, **kwargs)
         self.amsgrad = bool(amsgrad)
 
     def _create_slots(self, variables):
@@ -138,11 +148,14 @@ class Adamax(_AdamFamily):
     Args:
         learning_rate: default 0.002, Keras 2's (tf.keras 2 uses 0.001); `lr` accepted.
         beta_1: 0.9. beta_2: 0.999. epsilon: default `K.epsilon()`.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+        decay: Keras 2's time decay (see `Optimizer`), fifth as in Keras 2.
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
     """
 
-    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+    def __init__(
+        self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0, **kwargs
+    ):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, decay=decay, **kwargs)
 
     def _create_slots(self, variables):
         self.add_slot("m", variables)

@@ -23,14 +23,26 @@ class RMSprop(Optimizer):
 
     Args:
         learning_rate: default 0.001 (`lr` accepted). rho: discount of the average.
-        momentum: float >= 0. epsilon: default `K.epsilon()`. centered: bool.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+        epsilon: default `K.epsilon()`. decay: Keras 2's time decay (see `Optimizer`).
+        momentum: float >= 0 (keyword only). centered: bool (keyword only).
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+
+    The positional order is Keras 2's, `RMSprop(lr, rho, epsilon, decay)`; tf.keras's
+    extensions come after it, by keyword, so a Keras 2 positional call cannot land in them.
     """
 
     def __init__(
-        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=None, centered=False, **kwargs
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        epsilon=None,
+        decay=0.0,
+        *,
+        momentum=0.0,
+        centered=False,
+        **kwargs,
     ):
-        super().__init__(learning_rate, **kwargs)
+        super().__init__(learning_rate, decay=decay, **kwargs)
         self.rho = _non_negative("RMSprop", "rho", rho)
         self.momentum = _non_negative("RMSprop", "momentum", momentum)
         self.epsilon = _epsilon("RMSprop", epsilon)
@@ -83,13 +95,23 @@ class Adagrad(Optimizer):
     starts at 0.1; pass `initial_accumulator_value=0.1` for its numbers).
 
     Args:
-        learning_rate: default 0.01 (`lr` accepted).
-        initial_accumulator_value: float >= 0. epsilon: default `K.epsilon()`.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+        learning_rate: default 0.01 (`lr` accepted). epsilon: default `K.epsilon()`.
+        decay: Keras 2's time decay (see `Optimizer`).
+        initial_accumulator_value: float >= 0 (keyword only: Keras 2's positional order
+            is `Adagrad(lr, epsilon, decay)`).
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
     """
 
-    def __init__(self, learning_rate=0.01, initial_accumulator_value=0.0, epsilon=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
+    def __init__(
+        self,
+        learning_rate=0.01,
+        epsilon=None,
+        decay=0.0,
+        *,
+        initial_accumulator_value=0.0,
+        **kwargs,
+    ):
+        super().__init__(learning_rate, decay=decay, **kwargs)
         self.initial_accumulator_value = _non_negative(
             "Adagrad", "initial_accumulator_value", initial_accumulator_value
         )
@@ -124,11 +146,12 @@ class Adadelta(Optimizer):
     Args:
         learning_rate: default 1.0, Keras 2's (tf.keras 2 uses 0.001); `lr` accepted.
         rho: decay of both running averages (default 0.95). epsilon: `K.epsilon()`.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
+        decay: Keras 2's time decay of the learning rate (see `Optimizer`).
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name`.
     """
 
-    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=None, decay=0.0, **kwargs):
+        super().__init__(learning_rate, decay=decay, **kwargs)
         self.rho = _non_negative("Adadelta", "rho", rho)
         self.epsilon = _epsilon("Adadelta", epsilon)
 

@@ -16,6 +16,7 @@ import numpy as np
 from kerasfront import config, ops
 from kerasfront.backend.variables import Variable, unique_name
 from kerasfront.optimizers import schedules
+from kerasfront.optimizers.graph_updates import GraphUpdates
 
 # Keras 3 (and tf.keras 2.11+) arguments for features we do not implement. They are
 # accepted only at the value that turns the feature off, so a Keras 3 config loads, and
@@ -32,7 +33,7 @@ _OFF_ONLY = {
 _NO_EFFECT = ("ema_momentum", "jit_compile", "is_legacy_optimizer")
 
 
-class Optimizer:
+class Optimizer(GraphUpdates):
     """Base class of the optimizers.
 
     Args:

@@ -16,16 +16,20 @@ class SGD(Optimizer):
         learning_rate: float >= 0, a schedule or a callable of the step (default 0.01;
             Keras 2's `lr` is accepted).
         momentum: float in [0, 1].
+        decay: Keras 2's time decay of the learning rate (see `Optimizer`).
         nesterov: whether to use Nesterov momentum.
-        **kwargs: `decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `name` (see
-            `Optimizer`). SGD has no `epsilon`, in Keras 2 as in Keras 3.
+        **kwargs: `clipnorm`, `clipvalue`, `global_clipnorm`, `name` (see `Optimizer`).
+            SGD has no `epsilon`, in Keras 2 as in Keras 3.
+
+    The positional order is Keras 2's, `SGD(lr, momentum, decay, nesterov)`, so Keras 2
+    code such as `SGD(0.01, 0.9, 1e-6, True)` means the same here.
 
     Example:
         >>> optimizer = SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
-        super().__init__(learning_rate, **kwargs)
+    def __init__(self, learning_rate=0.01, momentum=0.0, decay=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, decay=decay, **kwargs)
         if isinstance(momentum, bool) or not _is_real_number(momentum) or not 0 <= momentum <= 1:
             raise ValueError(f"SGD: momentum must be a number in [0, 1], received {momentum!r}.")
         self.momentum = float(momentum)

@@ -1,0 +1,190 @@
+"""Keras 2.2.4's training API surface: optimizers, callbacks, activations, initializers,
+regularizers, constraints, losses, metrics, and the Model/Sequential methods and
+`kerasfront.models` functions, as Keras 2 code calls them.
+
+The tables below are facts of the Keras 2.2.4 API (names, argument order, defaults and
+config keys, from its documentation); each test checks kerasfront against them. Numerical
+checks compare with a NumPy reference (float32 against float64, rtol 1e-5, atol 1e-6).
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from kerasfront import backend as K
+from kerasfront import layers, models, optimizers
+
+RTOL, ATOL = 1e-5, 1e-6
+
+# ---- optimizers ----------------------------------------------------------------------------
+
+# Keras 2.2.4's constructor arguments, in positional order, with their defaults (`lr` is
+# spelled `learning_rate` here and `lr` is accepted; see the next test).
+KERAS2_OPTIMIZER_ARGUMENTS = {
+    "SGD": [("lr", 0.01), ("momentum", 0.0), ("decay", 0.0), ("nesterov", False)],
+    "RMSprop": [("lr", 0.001), ("rho", 0.9), ("epsilon", None), ("decay", 0.0)],
+    "Adagrad": [("lr", 0.01), ("epsilon", None), ("decay", 0.0)],
+    "Adadelta": [("lr", 1.0), ("rho", 0.95), ("epsilon", None), ("decay", 0.0)],
+    "Adam": [
+        ("lr", 0.001),
+        ("beta_1", 0.9),
+        ("beta_2", 0.999),
+        ("epsilon", None),
+        ("decay", 0.0),
+        ("amsgrad", False),
+    ],
+    "Adamax": [
+        ("lr", 0.002),
+        ("beta_1", 0.9),
+        ("beta_2", 0.999),
+        ("epsilon", None),
+        ("decay", 0.0),
+    ],
+    "Nadam": [
+        ("lr", 0.002),
+        ("beta_1", 0.9),
+        ("beta_2", 0.999),
+        ("epsilon", None),
+        ("schedule_decay", 0.004),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2_OPTIMIZER_ARGUMENTS))
+def test_optimizer_positional_order_and_defaults_are_keras2s(name):
+    expected = KERAS2_OPTIMIZER_ARGUMENTS[name]
+    parameters = list(inspect.signature(getattr(optimizers, name)).parameters.values())
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][
+        : len(expected)
+    ]
+    names = ["lr" if p.name == "learning_rate" else p.name for p in positional]
+    assert names == [argument for argument, _ in expected]
+    assert [p.default for p in positional] == [default for _, default in expected]
+
+
+def test_optimizers_called_positionally_as_in_keras2_code():
+    sgd = optimizers.SGD(0.05, 0.9, 1e-4, True)
+    assert (sgd.momentum, sgd.decay, sgd.nesterov) == (0.9, 1e-4, True)
+    rmsprop = optimizers.RMSprop(0.002, 0.8, 1e-6, 0.01)
+    assert (rmsprop.rho, rmsprop.epsilon, rmsprop.decay, rmsprop.momentum) == (
+        0.8,
+        1e-6,
+        0.01,
+        0.0,
+    )
+    adagrad = optimizers.Adagrad(0.1, 1e-5, 0.2)
+    assert (adagrad.epsilon, adagrad.decay, adagrad.initial_accumulator_value) == (
+        1e-5,
+        0.2,
+        0.0,
+    )
+    adam = optimizers.Adam(0.01, 0.8, 0.99, 1e-6, 0.1, True)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.decay, adam.amsgrad) == (
+        0.8,
+        0.99,
+        1e-6,
+        0.1,
+        True,
+    )
+    assert optimizers.Adamax(0.01, 0.8, 0.9, 1e-6, 0.3).decay == 0.3
+    assert optimizers.Adadelta(1.0, 0.9, 1e-6, 0.3).decay == 0.3
+    assert optimizers.Nadam(0.01, 0.8, 0.9, 1e-6, 0.01).schedule_decay == 0.01
+    # epsilon=None means K.epsilon(), as in Keras 2.
+    assert optimizers.Adam().epsilon == K.epsilon()
+    # Keras 2's keyword spelling.
+    assert float(K.get_value(optimizers.SGD(lr=0.3).lr)) == pytest.approx(0.3)
+
+
+# What Keras 2.2.4 wrote in a model file's training_config for each optimizer.
+KERAS224_OPTIMIZER_CONFIGS = [
+    ("SGD", {"lr": 0.02, "momentum": 0.9, "decay": 1e-6, "nesterov": True}),
+    ("RMSprop", {"lr": 0.001, "rho": 0.9, "decay": 0.0, "epsilon": 1e-07}),
+    ("Adagrad", {"lr": 0.01, "decay": 0.0, "epsilon": 1e-07}),
+    ("Adadelta", {"lr": 1.0, "rho": 0.95, "decay": 0.0, "epsilon": 1e-07}),
+    (
+        "Adam",
+        {
+            "lr": 0.001,
+            "beta_1": 0.9,
+            "beta_2": 0.999,
+            "decay": 0.0,
+            "epsilon": 1e-07,
+            "amsgrad": False,
+        },
+    ),
+    ("Adamax", {"lr": 0.002, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0, "epsilon": 1e-07}),
+    (
+        "Nadam",
+        {"lr": 0.002, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "schedule_decay": 0.004},
+    ),
+    ("SGD", {"lr": 0.1, "momentum": 0.0, "decay": 0.0, "nesterov": False, "clipnorm": 1.0}),
+    ("Adam", {"lr": 0.1, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0, "clipvalue": 0.5}),
+]
+
+
+@pytest.mark.parametrize(("class_name", "config"), KERAS224_OPTIMIZER_CONFIGS)
+def test_keras224_optimizer_configs_load(class_name, config):
+    for loader in (optimizers.deserialize, optimizers.get):
+        optimizer = loader({"class_name": class_name, "config": dict(config)})
+        assert type(optimizer).__name__ == class_name
+        assert float(K.get_value(optimizer.lr)) == pytest.approx(config["lr"])
+        for key, value in config.items():
+            if key != "lr":
+                assert getattr(optimizer, key) == pytest.approx(value), key
+    # Keras 2 spells the argument `config` (keyword use).
+    assert isinstance(
+        optimizers.deserialize(config={"class_name": "sgd", "config": {}}), optimizers.SGD
+    )
+
+
+def test_get_updates_trains_through_k_function():
+    """Keras 2's custom training function: updates from `get_updates` on a graph loss,
+    run by `K.function`, against SGD with momentum and clipnorm in NumPy."""
+    inputs = layers.Input((3,))
+    outputs = layers.Dense(2)(inputs)
+    model = models.Model(inputs, outputs)
+    rng = np.random.default_rng(3)
+    kernel = rng.normal(size=(3, 2)).astype("float32")
+    bias = np.array([0.1, -0.1], "float32")
+    model.set_weights([kernel, bias])
+    target = K.placeholder(shape=(None, 2))
+    loss = K.mean(K.square(outputs - target))
+    optimizer = optimizers.SGD(lr=0.1, momentum=0.5, clipnorm=0.3)
+    updates = optimizer.get_updates(loss=loss, params=model.trainable_weights)
+    train = K.function([inputs, target], [loss], updates=updates)
+    x = rng.normal(size=(4, 3)).astype("float32")
+    y = rng.normal(size=(4, 2)).astype("float32")
+
+    w = [kernel.astype("float64"), bias.astype("float64")]
+    velocity = [np.zeros_like(v) for v in w]
+    losses = []
+    for _ in range(2):
+        error = x @ w[0] + w[1] - y
+        losses.append((error**2).mean())
+        d = 2 * error / error.size
+        grads = [x.T @ d, d.sum(0)]
+        norm = np.sqrt(sum((g**2).sum() for g in grads))
+        grads = [g * 0.3 / max(norm, 0.3) for g in grads]
+        velocity = [0.5 * v - 0.1 * g for v, g in zip(velocity, grads)]
+        w = [p + v for p, v in zip(w, velocity)]
+
+    got = [train([x, y])[0] for _ in range(2)]
+    np.testing.assert_allclose(got, losses, rtol=RTOL, atol=ATOL)
+    for value, expected in zip(model.get_weights(), w):
+        np.testing.assert_allclose(value, expected, rtol=RTOL, atol=ATOL)
+    assert int(K.get_value(optimizer.iterations)) == 2
+    clipped = optimizer.get_gradients(loss, model.trainable_weights)
+    assert len(clipped) == 2 and all(g is not None for g in clipped)
+
+
+def test_clip_norm_and_tfoptimizer():
+    gradient = np.array([3.0, 4.0], "float32")
+    np.testing.assert_allclose(
+        K.get_value(optimizers.clip_norm(K.constant(gradient), 1.0, 5.0)), gradient / 5.0
+    )
+    np.testing.assert_allclose(
+        K.get_value(optimizers.clip_norm(K.constant(gradient), 10.0, 5.0)), gradient
+    )
+    with pytest.raises(TypeError, match="TFOptimizer"):
+        optimizers.TFOptimizer(object())
