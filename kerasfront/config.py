@@ -88,8 +88,9 @@ def load_settings() -> Settings:
     return settings
 
 
-def set_floatx(value: str, settings: Settings | None = None) -> None:
+def set_floatx(floatx: str, settings: Settings | None = None) -> None:
     """Sets the default float type (`float32` unless told otherwise)."""
+    value = floatx  # Keras 2's argument name; the function floatx() is not needed here
     if value not in FLOAT_TYPES:
         raise ValueError(f"floatx must be one of {FLOAT_TYPES}, received {value!r}.")
     (settings or SETTINGS).floatx = str(value)
@@ -99,8 +100,9 @@ def set_floatx(value: str, settings: Settings | None = None) -> None:
         adapter.use_floatx(SETTINGS.floatx)
 
 
-def set_epsilon(value: float, settings: Settings | None = None) -> None:
+def set_epsilon(e: float, settings: Settings | None = None) -> None:
     """Sets the fuzz factor added to denominators (`1e-7` unless told otherwise)."""
+    value = e  # Keras 2's argument name
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -108,8 +110,9 @@ def set_epsilon(value: float, settings: Settings | None = None) -> None:
     (settings or SETTINGS).epsilon = value
 
 
-def set_image_data_format(value: str, settings: Settings | None = None) -> None:
+def set_image_data_format(data_format: str, settings: Settings | None = None) -> None:
     """Sets `channels_last` (default) or `channels_first`."""
+    value = data_format  # Keras 2's argument name
     if value not in IMAGE_DATA_FORMATS:
         raise ValueError(
             f"image_data_format must be one of {IMAGE_DATA_FORMATS}, received {value!r}."

@@ -70,13 +70,21 @@ def _reduction(name: str):
     return run
 
 
-for _name in "abs exp log sign square stop_gradient tanh".split():
+for _name in "abs exp log sign square tanh".split():
     globals()[_name] = _unary(_name)
 for _name in "equal greater less maximum minimum".split():
     globals()[_name] = _binary(_name)
 for _name in "max min prod sum".split():
     globals()[_name] = _reduction(_name)
 convert_to_numpy = _adapter.convert_to_numpy
+
+
+def stop_gradient(variables):
+    """`variables` (a tensor, or a list or tuple of them, as Keras 2) with no gradient
+    flowing back through them."""
+    if isinstance(variables, (list, tuple)):
+        return [_ops.stop_gradient(as_tensor(x)) for x in variables]
+    return _ops.stop_gradient(as_tensor(variables))
 
 
 def cast(x, dtype):
@@ -194,16 +202,18 @@ def get_value(x) -> np.ndarray:
     return np.array(_ops.convert_to_numpy(unwrap(x)), copy=True)
 
 
-def batch_get_value(tensors) -> list:
-    return [get_value(x) for x in tensors]
+def batch_get_value(ops) -> list:
+    """The values of a list of variables or tensors (Keras 2's argument name `ops`)."""
+    return [get_value(x) for x in ops]
 
 
 def set_value(x: Variable, value) -> None:
     x.assign(np.asarray(value, dtype=x.dtype))
 
 
-def batch_set_value(pairs) -> None:
-    for x, value in pairs:
+def batch_set_value(tuples) -> None:
+    """Sets each `(variable, value)` pair of `tuples`."""
+    for x, value in tuples:
         set_value(x, value)
 
 
@@ -330,6 +340,7 @@ def is_keras_tensor(x) -> bool:
 # The rest of the Keras 2 backend module, one concept per file.
 from kerasfront.backend.ctc import *  # noqa: E402, F401, F403
 from kerasfront.backend.graph_functions import *  # noqa: E402, F401, F403
+from kerasfront.backend.keras22_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.loop_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.math_functions import *  # noqa: E402, F401, F403
 from kerasfront.backend.nn_functions import *  # noqa: E402, F401, F403

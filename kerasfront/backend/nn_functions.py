@@ -1,19 +1,18 @@
 """The Keras 2 backend's convolutions: `K.conv1d`, `K.conv2d`, `K.conv3d`,
-`K.conv2d_transpose`, `K.separable_conv2d`, `K.depthwise_conv2d`, `K.local_conv1d` and
+`K.separable_conv1d`, `K.separable_conv2d`, `K.depthwise_conv2d`, `K.local_conv1d` and
 `K.local_conv2d`, with tf-keras's signatures, kernel layouts and padding rules.
 
 Each runs on the engine's own kernels through the contract's `conv` and `conv_transpose`
 ops (see `kerasfront.backend.contract.LAYER_OPS`); pooling, resizing and padding live in
 `kerasfront.backend.spatial_functions`. Arguments are checked before the engine sees
 them, so a bad one raises a ValueError naming the function, the argument, what was
-expected and what was received.
+expected and what was received. The transposed convolutions live in
+`kerasfront.backend.transposed_conv_functions`.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from kerasfront import ops
 from kerasfront.backend.spatial_functions import *  # noqa: F403
@@ -25,17 +24,20 @@ from kerasfront.backend.spatial_functions import (
     settings,
     spatial_sizes,
 )
+from kerasfront.backend.transposed_conv_functions import *  # noqa: F403
+from kerasfront.backend.transposed_conv_functions import __all__ as _transposed_names
 
 __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
-    "conv2d_transpose",
+    "separable_conv1d",
     "separable_conv2d",
     "depthwise_conv2d",
     "local_conv1d",
     "local_conv2d",
     *_spatial_names,
+    *_transposed_names,
 ]
 
 
@@ -119,118 +121,6 @@ def conv3d(
     return _convolve("conv3d", 3, x, kernel, strides, padding, data_format, dilation_rate)
 
 
-def _static_int(entry, function: str, output_shape):
-    if isinstance(entry, (int, np.integer)) and not isinstance(entry, bool):
-        return int(entry)
-    try:
-        return int(ops.convert_to_numpy(entry))
-    except Exception as error:  # a traced value: the engine cannot tell its value yet
-        raise ValueError(
-            f"{function}: the spatial sizes and channels in output_shape must be known "
-            f"numbers (only the batch entry may be None or a tensor), received "
-            f"output_shape={output_shape!r}."
-        ) from error
-
-
-def _requested_output(function, output_shape, x_shape, kernel, data_format):
-    """(batch entry, spatial sizes, channels) of a Keras 2 `output_shape`, checked."""
-    if ops.is_tensor(output_shape) or isinstance(output_shape, np.ndarray):
-        try:
-            output_shape = list(np.asarray(ops.convert_to_numpy(output_shape)).reshape(-1))
-        except Exception as error:
-            raise ValueError(
-                f"{function}: output_shape as a traced tensor has no known values; pass a "
-                "tuple whose spatial sizes and channels are Python ints (the batch entry may "
-                "be None or a tensor)."
-            ) from error
-    if not isinstance(output_shape, (tuple, list)) or len(output_shape) != 4:
-        raise ValueError(
-            f"{function}: output_shape must be (batch, rows, cols, filters) "
-            f"({data_format} order), 4 entries, received {output_shape!r}."
-        )
-    batch = output_shape[0]
-    rest = [_static_int(entry, function, output_shape) for entry in output_shape[1:]]
-    if data_format == "channels_last":
-        spatial, channels = tuple(rest[:2]), rest[2]
-    else:
-        spatial, channels = tuple(rest[1:]), rest[0]
-    if isinstance(batch, (int, np.integer)) and x_shape[0] is not None and batch != x_shape[0]:
-        raise ValueError(
-            f"{function}: output_shape's batch entry {batch} differs from the input's batch "
-            f"size {x_shape[0]} (input shape {tuple(x_shape)}); pass None to follow the input."
-        )
-    if channels != ops.shape(kernel)[-2]:
-        raise ValueError(
-            f"{function}: output_shape {tuple(output_shape)} asks for {channels} channels but "
-            f"the kernel of shape {tuple(ops.shape(kernel))} (rows, cols, filters, "
-            f"in_channels) gives {ops.shape(kernel)[-2]}."
-        )
-    return spatial
-
-
-def conv2d_transpose(
-    x,
-    kernel,
-    output_shape,
-    strides=(1, 1),
-    padding="valid",
-    data_format=None,
-    dilation_rate=(1, 1),
-):
-    """Transposed 2-D convolution (the input gradient of `conv2d`), no bias.
-
-    Args:
-        x: `(batch, rows, cols, in_channels)` (channels_last) or channels first.
-        kernel: `(rows, cols, filters, in_channels)`, Keras 2's layout.
-        output_shape: the full output shape `(batch, out_rows, out_cols, filters)` in
-            `data_format` order. The batch entry may be None or a tensor (it follows
-            `x`); the others must be ints. Several sizes can map to one input size under
-            a strided convolution: the one asked for is produced. A size no convolution
-            with these arguments turns into `x`'s size raises a ValueError.
-        strides, padding ("valid" or "same"), data_format, dilation_rate: those of the
-            forward convolution whose adjoint this is. (tf-keras ignored `strides` when
-            `dilation_rate` was not 1; here both apply.)
-
-    Returns:
-        The engine tensor of `output_shape`.
-    """
-    function = "conv2d_transpose"
-    utils, data_format = settings(data_format, function)
-    padding = utils.normalize_padding(padding, function)
-    strides = utils.normalize_tuple(strides, 2, "strides", function)
-    dilation = utils.normalize_tuple(dilation_rate, 2, "dilation_rate", function)
-    x, kernel = as_tensor(x), as_tensor(kernel)
-    check_rank(function, "x", x, 4, "(batch, rows, cols, channels)")
-    check_rank(function, "kernel", kernel, 4, "(rows, cols, filters, in_channels)")
-    shape = ops.shape(x)
-    in_channels = shape[utils.channel_axis(data_format)]
-    if in_channels is not None and ops.shape(kernel)[-1] != in_channels:
-        raise ValueError(
-            f"{function}: the kernel of shape {tuple(ops.shape(kernel))} (rows, cols, filters, "
-            f"in_channels) expects {ops.shape(kernel)[-1]} input channels, received x of "
-            f"shape {tuple(shape)} ({data_format})."
-        )
-    requested = _requested_output(function, output_shape, shape, kernel, data_format)
-    sizes = spatial_sizes(shape, data_format, function, "x")
-    output_padding = []
-    for m, n, k, s, d in zip(requested, sizes, ops.shape(kernel)[:2], strides, dilation):
-        w = utils.effective_window(k, d)
-        if utils.conv_output_length(m, k, padding, s, d) != n or m < 1:
-            low, high = (
-                ((n - 1) * s + w, n * s + w - 1) if padding == "valid" else ((n - 1) * s + 1, n * s)
-            )
-            raise ValueError(
-                f"{function}: output_shape {tuple(output_shape)} is impossible for an input of "
-                f"spatial size {sizes}: a '{padding}' convolution with kernel {k}, stride {s} "
-                f"and dilation {d} maps no size {m} to {n}; sizes from {low} to {high} would."
-            )
-        # The contract sizes a transposed conv as (n - 1) s + w - 2 p + output_padding.
-        output_padding.append(m - ((n - 1) * s + w - (0 if padding == "valid" else 2 * (w // 2))))
-    return ops.conv_transpose(
-        x, kernel, strides, padding, tuple(output_padding), data_format, dilation
-    )
-
-
 def _depthwise(function, x, depthwise_kernel, strides, padding, data_format, dilation_rate):
     """The depthwise step of depthwise_conv2d and separable_conv2d."""
     utils, data_format = settings(data_format, function)
@@ -311,6 +201,54 @@ def separable_conv2d(
     )
     _, data_format = settings(data_format, function)
     return ops.conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+def separable_conv1d(
+    x,
+    depthwise_kernel,
+    pointwise_kernel,
+    strides=1,
+    padding="valid",
+    data_format=None,
+    dilation_rate=1,
+):
+    """A 1-D depthwise convolution followed by a pointwise (size 1) one.
+
+    Args:
+        x: `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`.
+        depthwise_kernel: `(kernel_size, channels, depth_multiplier)`.
+        pointwise_kernel: `(1, channels * depth_multiplier, filters)`.
+        strides, dilation_rate: ints (or tuples of 1 int), applied to the depthwise step.
+        padding: "valid" or "same".
+        data_format: as `conv1d`.
+
+    Returns:
+        `(batch, new_steps, filters)` (or channels first).
+    """
+    function = "separable_conv1d"
+    utils, data_format = settings(data_format, function)
+    strides = utils.normalize_tuple(strides, 1, "strides", function)
+    dilation = utils.normalize_tuple(dilation_rate, 1, "dilation_rate", function)
+    x, depthwise_kernel = as_tensor(x), as_tensor(depthwise_kernel)
+    pointwise_kernel = as_tensor(pointwise_kernel)
+    check_rank(function, "x", x, 3, "(batch, steps, channels)")
+    layout = "(kernel_size, channels, depth_multiplier)"
+    check_rank(function, "depthwise_kernel", depthwise_kernel, 3, layout)
+    layout = "(1, channels * depth_multiplier, filters)"
+    check_rank(function, "pointwise_kernel", pointwise_kernel, 3, layout)
+    # The 2-D separable convolution over a height-1 image: one code path for the checks
+    # and the engines' kernels.
+    row_axis = 1 if data_format == "channels_last" else 2
+    image = separable_conv2d(
+        ops.expand_dims(x, row_axis),
+        ops.expand_dims(depthwise_kernel, 0),
+        ops.expand_dims(pointwise_kernel, 0),
+        (1, strides[0]),
+        padding,
+        data_format,
+        (1, dilation[0]),
+    )
+    return ops.squeeze(image, row_axis)
 
 
 def _local(function, rank, inputs, kernel, kernel_size, strides, output_shape, data_format):

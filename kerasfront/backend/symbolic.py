@@ -26,6 +26,7 @@ UNWRAPPED = frozenset(
     clear_session get_uid reset_uids name_scope get_session set_session
     manual_variable_initialization variable constant zeros ones eye cast_to_floatx
     get_value batch_get_value eval set_value batch_set_value convert_to_numpy unwrap
+    get_variable_shape image_dim_ordering set_image_dim_ordering normalize_data_format
     """.split()
 )
 
