@@ -232,6 +232,13 @@ class CompiledLoss:
         ):
             if fn is None or shape is None:
                 continue
+            if isinstance(target, np.ndarray) and target.dtype.kind in "US":
+                raise TypeError(
+                    f"Output '{name}': targets must be numbers, received an array of "
+                    f"dtype {target.dtype} (e.g. {target.reshape(-1)[:1].tolist()}). Encode "
+                    "string labels as integers first, e.g. "
+                    "`classes, y = numpy.unique(labels, return_inverse=True)`."
+                )
             name_of_loss = loss_name(fn)
             if name_of_loss is None:
                 continue  # a user's loss may take targets of any shape it likes

@@ -140,6 +140,13 @@ def test_label_out_of_range():
         model.evaluate(X, labels, verbose=0)
 
 
+def test_string_labels_are_refused_with_the_way_to_encode_them():
+    for loss in ("sparse_categorical_crossentropy", "categorical_crossentropy", "mse"):
+        model = compiled(loss)
+        with pytest.raises(TypeError, match=r"first': targets must be numbers.*<U3.*unique"):
+            model.fit(X, np.array(["cat", "dog"] * 5), verbose=0)
+
+
 def test_targets_of_the_wrong_width():
     model = compiled("mse", units=2, activation=None)
     with pytest.raises(ValueError, match=r"first.*\(None, 2\).*\(10, 3\)"):
