@@ -112,8 +112,16 @@ class Layer(NodeAccessors, LayerWeights):
         self._call_accepts_training = "training" in parameters
         self._call_accepts_mask = "mask" in parameters
 
-    @staticmethod
-    def _batch_shape_from(kwargs):
+    def _batch_shape_from(self, kwargs):
+        for argument in ("batch_input_shape", "input_shape"):
+            shape = kwargs.get(argument)
+            if shape is not None and not isinstance(shape, (tuple, list)):
+                # `input_shape=8` is a common slip for `input_shape=(8,)`.
+                raise TypeError(
+                    f"{type(self).__name__} '{self.name}': {argument} must be a tuple of "
+                    f"sizes such as (8,) or (28, 28, 1) (None: any size), received "
+                    f"{type(shape).__name__}: {shape!r:.60}."
+                )
         if kwargs.get("batch_input_shape") is not None:
             return tuple(kwargs["batch_input_shape"])
         input_shape = kwargs.get("input_shape")

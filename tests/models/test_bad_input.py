@@ -64,6 +64,11 @@ def test_layer_called_on_wrong_feature_size():
         layer(keras.Input(shape=(5,)))
 
 
+def test_input_shape_given_as_a_number():
+    with pytest.raises(TypeError, match=r"Dense 'first': input_shape must be a tuple.*int: 8"):
+        layers.Dense(2, input_shape=8, name="first")
+
+
 def test_dense_on_a_vector_names_the_layer():
     with pytest.raises(ValueError, match=r"vector_dense.*min_ndim=2.*ndim=1"):
         layers.Dense(2, name="vector_dense")(np.zeros((4,), "float32"))
