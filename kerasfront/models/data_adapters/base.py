@@ -9,6 +9,8 @@ generator, iterating a `tf.data.Dataset`) stays inside the adapter.
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Iterator
 
@@ -52,12 +54,22 @@ class DataAdapter:
 
 
 def check_steps(steps, name: str) -> int | None:
-    """`steps` as a positive int (or None); raises naming the argument otherwise."""
+    """`steps` as a positive int (or None); raises naming the argument otherwise.
+
+    A positive fraction counts up, as Keras 2's loops ran `while done < steps`: its docs
+    pass `steps_per_epoch=len(x_train) / 32`, which then takes the last partial batch
+    too. NumPy numbers are numbers here like Python's.
+    """
     if steps is None:
         return None
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, numbers.Real)
+        or not math.isfinite(steps)
+        or steps <= 0
+    ):
         raise ValueError(f"{name} must be a positive integer or None, received {steps!r}.")
-    return steps
+    return math.ceil(steps)
 
 
 def unpack(item, with_targets: bool, kind: str, lists_are_tuples: bool = False) -> tuple:

@@ -1,0 +1,64 @@
+"""The Keras 2 documentation's guides and page examples (keras.io 2.2.x: getting started, models,
+layers, callbacks, preprocessing, applications...), run as users copy them: each test is one
+pattern that failed here, reduced to a small check against Keras 2's documented behaviour,
+with a NumPy reference where there are numbers."""
+
+import numpy as np
+import pytest
+
+import kerasfront as keras
+from kerasfront import layers
+from kerasfront.backend.registry import ADAPTER
+
+RNG = np.random.default_rng(11)
+needs_training = pytest.mark.skipif(
+    not ADAPTER.SUPPORTS_TRAINING, reason="this backend has no gradients"
+)
+
+
+def linear_model(kernel):
+    """Dense(1, use_bias=False) with the given kernel, compiled with SGD(0) and MSE, so
+    every loss reported is the NumPy mean squared error of x @ kernel."""
+    model = keras.Sequential([layers.Dense(1, use_bias=False, input_shape=(kernel.shape[0],))])
+    model.set_weights([kernel])
+    model.compile(keras.optimizers.SGD(lr=0.0), "mse")
+    return model
+
+
+@needs_training
+def test_fractional_steps_count_up_as_keras2_loops_did():
+    # The ImageDataGenerator docs: fit_generator(datagen.flow(x, y, batch_size=32),
+    # steps_per_epoch=len(x_train) / 32). Keras 2 looped `while steps_done < steps`, so
+    # 10 / 4 = 2.5 steps runs 3 batches; NumPy integers are steps too.
+    x = RNG.normal(size=(10, 3)).astype("float32")
+    y = RNG.normal(size=(10, 1)).astype("float32")
+    kernel = RNG.normal(size=(3, 1)).astype("float32")
+    model = linear_model(kernel)
+
+    def batches():
+        while True:
+            for start in range(0, 10, 4):
+                yield x[start : start + 4], y[start : start + 4]
+
+    seen = []
+    counter = keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))
+    history = model.fit_generator(
+        batches(),
+        steps_per_epoch=len(x) / 4,
+        epochs=1,
+        verbose=0,
+        callbacks=[counter],
+        validation_data=batches(),
+        validation_steps=np.float64(1.5),
+    )
+    assert seen == [0, 1, 2]
+    errors = (x @ kernel - y) ** 2
+    # Losses average over samples: the three batches cover all ten samples, and the two
+    # validation batches the first eight.
+    np.testing.assert_allclose(history.history["loss"][0], errors.mean(), rtol=1e-5)
+    np.testing.assert_allclose(history.history["val_loss"][0], errors[:8].mean(), rtol=1e-5)
+    evaluated = model.evaluate_generator(batches(), steps=np.int64(1))
+    np.testing.assert_allclose(evaluated, errors[:4].mean(), rtol=1e-5)
+    assert model.predict_generator(batches(), steps=0.5).shape == (4, 1)
+    with pytest.raises(ValueError, match="steps_per_epoch must be a positive"):
+        model.fit_generator(batches(), steps_per_epoch=0.0, verbose=0)
