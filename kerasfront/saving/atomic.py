@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import socket
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -104,6 +105,24 @@ def remove_stale_temporaries(filepath: str | os.PathLike) -> list[str]:
     return removed
 
 
+def _mode_for(filepath: str) -> int:
+    """The permission bits `open(filepath, "w")` would leave on `filepath`."""
+    with contextlib.suppress(OSError):
+        return stat.S_IMODE(os.stat(filepath).st_mode)
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open("/proc/self/status") as status:  # Linux: read without changing it
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(filepath: str | os.PathLike) -> Iterator[str]:
     """Yields a temporary path to write; on success it replaces `filepath` atomically.
@@ -124,6 +143,9 @@ def atomic_path(filepath: str | os.PathLike) -> Iterator[str]:
         prefix=f"{temporary_prefix(filepath)}{_host()}-{os.getpid()}.", suffix=".tmp", dir=directory
     )
     os.close(handle)
+    # mkstemp makes the file private (0600); the saved file gets the permissions a plain
+    # write would give it: those of the file it replaces, else the umask's default.
+    os.chmod(temporary, _mode_for(filepath))
     try:
         yield temporary
         # fsync works on any descriptor of the file: the writer's own is closed by now.

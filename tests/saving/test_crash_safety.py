@@ -25,6 +25,7 @@ import os
 import random
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -126,6 +127,24 @@ def test_a_save_removes_temporaries_of_dead_writers_only(tmp_path):
     restored.load_weights(target)
     for saved, loaded in zip(model.get_weights(), restored.get_weights()):
         np.testing.assert_array_equal(saved, loaded)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_saved_files_get_the_permissions_of_a_plain_write(tmp_path):
+    # The temporary file the save writes first is private (mkstemp); the saved file is not.
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), name="d")])
+    previous = os.umask(0o027)
+    try:
+        model.save(tmp_path / "new.h5")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.h5").st_mode) == 0o640
+        # Replacing a file keeps its permissions, as writing into it would.
+        existing = tmp_path / "existing.weights.h5"
+        existing.write_bytes(b"")
+        os.chmod(existing, 0o604)
+        model.save_weights(existing)
+        assert stat.S_IMODE(os.stat(existing).st_mode) == 0o604
+    finally:
+        os.umask(previous)
 
 
 def test_backup_and_restore_cleans_up_what_a_killed_run_left(tmp_path):
