@@ -122,11 +122,19 @@ class Layer(NodeAccessors, LayerWeights):
                     f"sizes such as (8,) or (28, 28, 1) (None: any size), received "
                     f"{type(shape).__name__}: {shape!r:.60}."
                 )
+        input_dim = kwargs.get("input_dim")
+        for argument in ("batch_input_shape", "input_shape"):
+            shape = kwargs.get(argument)
+            if input_dim is not None and shape is not None and tuple(shape)[-1:] != (input_dim,):
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': input_dim={input_dim} contradicts "
+                    f"{argument}={tuple(shape)}; give one of them."
+                )
         if kwargs.get("batch_input_shape") is not None:
             return tuple(kwargs["batch_input_shape"])
         input_shape = kwargs.get("input_shape")
-        if input_shape is None and kwargs.get("input_dim") is not None:
-            input_shape = (kwargs["input_dim"],)
+        if input_shape is None and input_dim is not None:
+            input_shape = (input_dim,)
         if input_shape is None:
             return None
         return (kwargs.get("batch_size"), *tuple(input_shape))

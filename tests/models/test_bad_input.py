@@ -67,6 +67,8 @@ def test_layer_called_on_wrong_feature_size():
 def test_input_shape_given_as_a_number():
     with pytest.raises(TypeError, match=r"Dense 'first': input_shape must be a tuple.*int: 8"):
         layers.Dense(2, input_shape=8, name="first")
+    with pytest.raises(ValueError, match=r"Dense 'first': input_dim=3 contradicts input_shape"):
+        layers.Dense(2, input_dim=3, input_shape=(4,), name="first")
 
 
 def test_dense_on_a_vector_names_the_layer():
