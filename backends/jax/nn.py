@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -151,6 +153,19 @@ def resize(x, size, interpolation="nearest", data_format="channels_last"):
     else:
         shape = (x.shape[0], x.shape[1], *size)
     return jax.image.resize(x, shape, methods[interpolation], antialias=False)
+
+
+class _ReportedByTheStep(logging.Filter):
+    """Drops JAX's log of a failed host callback when the failure is our index check:
+    the step re-raises it as the user's IndexError (`_callback_error` in __init__.py),
+    and the log would show it first as a traceback through JAX's internals."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, IndexError) and "index out of range:" in str(error))
+
+
+logging.getLogger("jax._src.debugging").addFilter(_ReportedByTheStep())
 
 
 def embedding_lookup(table, indices, context=""):
