@@ -188,3 +188,157 @@ def test_clip_norm_and_tfoptimizer():
     )
     with pytest.raises(TypeError, match="TFOptimizer"):
         optimizers.TFOptimizer(object())
+
+
+# ---- Model and Sequential methods ----------------------------------------------------------
+
+# Keras 2.2.4's leading arguments, in positional order, of the methods whose later
+# additions must not shift them.
+KERAS2_MODEL_METHOD_ARGUMENTS = {
+    "fit": [
+        "x",
+        "y",
+        "batch_size",
+        "epochs",
+        "verbose",
+        "callbacks",
+        "validation_split",
+        "validation_data",
+        "shuffle",
+        "class_weight",
+        "sample_weight",
+        "initial_epoch",
+        "steps_per_epoch",
+        "validation_steps",
+    ],
+    "evaluate": ["x", "y", "batch_size", "verbose", "sample_weight", "steps"],
+    "predict": ["x", "batch_size", "verbose", "steps"],
+    "train_on_batch": ["x", "y", "sample_weight", "class_weight"],
+    "test_on_batch": ["x", "y", "sample_weight"],
+    "predict_on_batch": ["x"],
+    "fit_generator": [
+        "generator",
+        "steps_per_epoch",
+        "epochs",
+        "verbose",
+        "callbacks",
+        "validation_data",
+        "validation_steps",
+        "class_weight",
+        "max_queue_size",
+        "workers",
+        "use_multiprocessing",
+        "shuffle",
+        "initial_epoch",
+    ],
+    "evaluate_generator": [
+        "generator",
+        "steps",
+        "max_queue_size",
+        "workers",
+        "use_multiprocessing",
+        "verbose",
+    ],
+    "predict_generator": [
+        "generator",
+        "steps",
+        "max_queue_size",
+        "workers",
+        "use_multiprocessing",
+        "verbose",
+    ],
+    "get_layer": ["name", "index"],
+    "summary": ["line_length", "positions", "print_fn"],
+    "save": ["filepath", "overwrite", "include_optimizer"],
+    "save_weights": ["filepath", "overwrite"],
+    "load_weights": ["filepath", "by_name", "skip_mismatch", "reshape"],
+}
+
+
+@pytest.mark.parametrize("method", sorted(KERAS2_MODEL_METHOD_ARGUMENTS))
+def test_model_method_positional_order_is_keras2s(method):
+    expected = KERAS2_MODEL_METHOD_ARGUMENTS[method]
+    parameters = list(inspect.signature(getattr(models.Model, method)).parameters)[1:]
+    assert parameters[: len(expected)] == expected
+
+
+def test_keras2_model_attributes():
+    model = models.Sequential([layers.Dense(2, input_shape=(3,)), layers.Dropout(0.5)])
+    assert model.stateful is False and model.uses_learning_phase is True
+    assert model.updates == [] and model.state_updates == []
+    assert model.metrics == []
+    model.compile("sgd", "mse", metrics=["mae"], loss_weights=[0.5])
+    assert model.metrics == ["mae"] and model.loss_weights == [0.5]
+    assert model.sample_weight_mode is None and model.weighted_metrics is None
+    assert model.metrics_names == ["loss", "mae"]
+    with pytest.warns(DeprecationWarning, match="Sequential.model"):
+        assert model.model is model
+
+    inputs = layers.Input(batch_shape=(2, 3, 1))
+    recurrent = models.Model(inputs, layers.LSTM(2, stateful=True)(inputs))
+    outer_inputs = layers.Input(batch_shape=(2, 3, 1))
+    nested = models.Model(outer_inputs, layers.Dense(1)(recurrent(outer_inputs)))
+    assert recurrent.stateful and nested.stateful
+    assert not nested.uses_learning_phase
+
+
+def test_load_weights_reshape(tmp_path):
+    """Keras 2's `reshape=True`: a saved kernel with the same number of values but
+    another shape (a Dense kernel loaded into a width-1 Conv1D) is reshaped."""
+    dense = models.Sequential([layers.Dense(3, input_shape=(4,))])
+    rng = np.random.default_rng(5)
+    kernel = rng.normal(size=(4, 3)).astype("float32")
+    bias = rng.normal(size=(3,)).astype("float32")
+    dense.set_weights([kernel, bias])
+    path = str(tmp_path / "dense.h5")
+    dense.save_weights(path)
+    conv = models.Sequential([layers.Conv1D(3, 1, input_shape=(2, 4))])
+    with pytest.raises(ValueError, match="shape"):
+        conv.load_weights(path)
+    conv.load_weights(path, reshape=True)
+    x = rng.normal(size=(2, 2, 4)).astype("float32")
+    np.testing.assert_allclose(conv.predict(x), x @ kernel + bias, rtol=RTOL, atol=1e-5)
+
+
+# ---- kerasfront.models functions -----------------------------------------------------------
+
+
+def test_clone_model_functional_and_sequential():
+    first, second = layers.Input((4,), name="first"), layers.Input((4,), name="second")
+    shared = layers.Dense(3, name="shared")
+    merged = layers.concatenate([shared(first), shared(second)])
+    model = models.Model([first, second], layers.Dense(2, name="out")(merged))
+    clone = models.clone_model(model)
+    assert [layer.name for layer in clone.layers] == [layer.name for layer in model.layers]
+    assert clone.input_names == ["first", "second"] and clone.output_names == ["out"]
+    assert len(clone.weights) == 4  # the shared layer stays one layer
+    assert not any(a is b for a, b in zip(clone.weights, model.weights))
+
+    rng = np.random.default_rng(11)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in model.get_weights()]
+    clone.set_weights(weights)
+    x = [rng.normal(size=(2, 4)).astype("float32") for _ in range(2)]
+    hidden = np.concatenate([x[0] @ weights[0] + weights[1], x[1] @ weights[0] + weights[1]], -1)
+    expected = hidden @ weights[2] + weights[3]
+    np.testing.assert_allclose(clone.predict(x), expected, rtol=RTOL, atol=1e-5)
+
+    new_inputs = [layers.Input((4,)), layers.Input((4,))]
+    rebuilt = models.clone_model(model, input_tensors=new_inputs)
+    assert rebuilt.inputs[0] is new_inputs[0]
+
+    stack = models.Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)])
+    assert models.clone_model(stack).input_shape == (None, 4)
+    on_tensor = models.clone_model(stack, input_tensors=layers.Input((4,)))
+    assert [type(layer).__name__ for layer in on_tensor.layers] == ["Dense", "Dense"]
+
+
+def test_model_from_config_and_module_names():
+    import json
+
+    stack = models.Sequential([layers.Dense(3, input_shape=(4,))])
+    document = json.loads(stack.to_json())
+    rebuilt = models.model_from_config(document)
+    assert isinstance(rebuilt, models.Sequential) and rebuilt.input_shape == (None, 4)
+    with pytest.raises(TypeError, match="Sequential.from_config"):
+        models.model_from_config([document["config"]])
+    assert models.Input is layers.Input and models.InputLayer is layers.InputLayer

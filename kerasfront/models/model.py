@@ -14,6 +14,7 @@ from kerasfront.layers.input_layer import InputLayer
 from kerasfront.layers.keras_tensor import KerasTensor
 from kerasfront.models.data import select_by_name
 from kerasfront.models.functional import Graph
+from kerasfront.models.keras2_attributes import Keras2Attributes
 from kerasfront.models.summary import print_summary
 from kerasfront.models.symbolic_losses import (
     check_symbolic_loss,
@@ -23,7 +24,7 @@ from kerasfront.models.symbolic_losses import (
 from kerasfront.models.trainer import Trainer
 
 
-class Model(Trainer, Layer):
+class Model(Keras2Attributes, Trainer, Layer):
     """Groups layers into an object with training and inference features.
 
     Functional: `Model(inputs, outputs)` where `inputs`/`outputs` are symbolic tensors,
@@ -268,7 +269,7 @@ class Model(Trainer, Layer):
 
         weights_h5.save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False) -> None:
         """Loads weights from `save_weights`'s file or a whole-model `.h5`/`.keras` file.
 
         Args:
@@ -277,10 +278,14 @@ class Model(Trainer, Layer):
                 weights) instead of by the order of the layers that have weights.
             skip_mismatch: with `by_name`, skip layers whose weights do not fit (with a
                 warning) instead of raising.
+            reshape: reshape (row-major) a saved weight that has the layer weight's
+                number of values but another shape, instead of raising (Keras 2).
         """
         from kerasfront.saving import weights_h5
 
-        weights_h5.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+        weights_h5.load_weights(
+            self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, reshape=reshape
+        )
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None) -> None:
         """Saves the architecture, weights, and compile settings with the optimizer state.

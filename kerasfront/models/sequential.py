@@ -36,6 +36,18 @@ class Sequential(Model):
         # Like Keras, the InputLayer is not listed.
         return list(self._stack)
 
+    @property
+    def model(self) -> Sequential:
+        """The model itself: Keras 1's Sequential wrapped a Model here, and Keras 2 kept
+        the attribute, deprecated, for code that still reads `model.model`."""
+        warnings.warn(
+            "Sequential.model is deprecated (as in Keras 2): a Sequential is a Model, use "
+            "it directly.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self
+
     def add(self, layer) -> None:
         """Appends a layer; when the input shape is known, wires it right away."""
         if isinstance(layer, KerasTensor):

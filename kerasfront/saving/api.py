@@ -181,6 +181,29 @@ def model_from_json(json_string: str, custom_objects=None, safe_mode: bool = Tru
     return model_from_document(document, custom_objects, safe_mode, "model_from_json")
 
 
+def model_from_config(config, custom_objects=None, safe_mode: bool = True):
+    """A model (new weights) from `{"class_name": ..., "config": ...}`, the dict a model
+    file or `json.loads(model.to_json())` holds (Keras 2's `model_from_config`).
+
+    A bare `model.get_config()` has no class name: give it to `Model.from_config` or
+    `Sequential.from_config` instead.
+    """
+    if isinstance(config, list):
+        raise TypeError(
+            "model_from_config expects a dict with 'class_name' and 'config', received a "
+            "list (a Keras 2 Sequential config?): use Sequential.from_config(config)."
+        )
+    if not isinstance(config, dict) or "class_name" not in config:
+        keys = sorted(config) if isinstance(config, dict) else None
+        raise ValueError(
+            "model_from_config expects a dict with 'class_name' and 'config' (e.g. "
+            f"json.loads(model.to_json())); received {type(config).__name__} with keys "
+            f"{keys}. For model.get_config()'s dict use Model.from_config or "
+            "Sequential.from_config."
+        )
+    return model_from_document(config, custom_objects, safe_mode, "model_from_config")
+
+
 def model_from_document(document, custom_objects, safe_mode: bool, where: str):
     """A model from a parsed config document (`{"class_name", "config", ...}`), resolved
     through the registry only; `where` names the caller in errors."""
@@ -190,4 +213,4 @@ def model_from_document(document, custom_objects, safe_mode: bool, where: str):
         return _check_model(deserialize_layer(document, custom, where), where)
 
 
-__all__ = ["load_model", "model_from_json", "model_to_json", "save_model"]
+__all__ = ["load_model", "model_from_config", "model_from_json", "model_to_json", "save_model"]

@@ -82,8 +82,9 @@ def _layer_datasets(group, layer_name: str, where: str):
     return pairs
 
 
-def _check_shapes(layer, pairs, where: str) -> str | None:
-    """None when the file's weights fit `layer`, else what is wrong."""
+def _check_shapes(layer, pairs, where: str, reshape: bool = False) -> str | None:
+    """None when the file's weights fit `layer`, else what is wrong. With `reshape`, a
+    weight of another shape but the same number of values fits (Keras 2's option)."""
     weights = layer.weights
     if len(pairs) != len(weights):
         return (
@@ -92,6 +93,8 @@ def _check_shapes(layer, pairs, where: str) -> str | None:
             f"{[name for name, _ in pairs]}."
         )
     for weight, (name, dataset) in zip(weights, pairs):
+        if reshape and int(np.prod(dataset.shape)) == int(np.prod(weight.shape)):
+            continue
         if tuple(dataset.shape) != tuple(weight.shape):
             return (
                 f"{where}: layer '{layer.name}' ({type(layer).__name__}), weight "
@@ -101,13 +104,16 @@ def _check_shapes(layer, pairs, where: str) -> str | None:
     return None
 
 
-def load_layer_weights(group, layers, where: str, by_name=False, skip_mismatch=False) -> None:
+def load_layer_weights(
+    group, layers, where: str, by_name=False, skip_mismatch=False, reshape=False
+) -> None:
     """Loads `group`'s weights (Keras 2 layout) into `layers`.
 
     By order (Keras 2's default), the layers with weights in the file and in `layers`
     are matched in turn; by name, each layer takes the file's layer of its name (and
     layers missing from the file keep their weights). Every shape is checked before
-    any weight is assigned.
+    any weight is assigned. With `reshape`, a saved array with the weight's number of
+    values but another shape is reshaped (row-major) to the weight's shape.
     """
     file_layers = safe_h5.read_attribute(group, "layer_names", where)
     if file_layers is None:
@@ -126,7 +132,7 @@ def load_layer_weights(group, layers, where: str, by_name=False, skip_mismatch=F
             if layer.name not in in_file:
                 continue
             pairs = _layer_datasets(group, layer.name, where)
-            problem = _check_shapes(layer, pairs, where)
+            problem = _check_shapes(layer, pairs, where, reshape)
             if problem is not None:
                 if not skip_mismatch:
                     raise ValueError(problem)
@@ -150,7 +156,7 @@ def load_layer_weights(group, layers, where: str, by_name=False, skip_mismatch=F
                 "Load by_name=True to match layers by name."
             )
         for layer, (_, pairs) in zip(model_layers, with_weights):
-            problem = _check_shapes(layer, pairs, where)
+            problem = _check_shapes(layer, pairs, where, reshape)
             if problem is not None:
                 raise ValueError(problem)
             plan.append((layer, pairs))
@@ -165,6 +171,8 @@ def load_layer_weights(group, layers, where: str, by_name=False, skip_mismatch=F
     ]
     for (layer, _), arrays in zip(plan, values):
         for weight, array in zip(layer.weights, arrays):
+            if reshape:
+                array = array.reshape(tuple(weight.shape))
             weight.assign(_same_dtype(array, weight, layer))
 
 
@@ -251,7 +259,9 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None) -> N
         write_layer_weights(handle, model.layers)
 
 
-def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
+def load_weights(
+    model, filepath, by_name: bool = False, skip_mismatch: bool = False, reshape: bool = False
+) -> None:
     """Loads weights saved by `save_weights`, or the weights of a whole-model file
     (`.h5`, ours or Keras 2's, or `.keras`)."""
     filepath = os.fspath(filepath)
@@ -275,7 +285,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
                 f"{where}: the file's root cannot be read (corrupt file): {error}"
             ) from None
         group = safe_h5.child(handle, "model_weights", where) if whole_model else handle
-        load_layer_weights(group, model.layers, where, by_name, skip_mismatch)
+        load_layer_weights(group, model.layers, where, by_name, skip_mismatch, reshape)
 
 
 __all__ = [
