@@ -62,3 +62,17 @@ def test_fractional_steps_count_up_as_keras2_loops_did():
     assert model.predict_generator(batches(), steps=0.5).shape == (4, 1)
     with pytest.raises(ValueError, match="steps_per_epoch must be a positive"):
         model.fit_generator(batches(), steps_per_epoch=0.0, verbose=0)
+
+
+def test_graph_tensors_answer_keras2_private_shape_and_history():
+    # The backend docs read K.placeholder(shape=(2, 4, 5))._keras_shape, and Keras 2 code
+    # wires graphs with x._keras_shape[-1] and x._keras_history[0] (the layer that made x).
+    placeholder = keras.backend.placeholder(shape=(2, 4, 5))
+    assert placeholder._keras_shape == (2, 4, 5)
+    inputs = layers.Input((3,))
+    dense = layers.Dense(2)
+    outputs = dense(inputs)
+    assert outputs._keras_shape == (None, 2)
+    assert outputs._keras_history[0] is dense
+    widened = layers.Dense(outputs._keras_shape[-1] * 2)(outputs)
+    assert widened._keras_shape == (None, 4)

@@ -57,6 +57,16 @@ class KerasTensor(SymbolicTensor):
     def ndim(self) -> int:
         return len(self.shape)
 
+    # Keras 2 kept these on every graph tensor, and its docs and user layers read them
+    # (`K.placeholder(shape=(2, 4, 5))._keras_shape`, `inputs._keras_shape[-1]` in `build`).
+    @property
+    def _keras_shape(self) -> tuple:
+        return self.shape
+
+    @property
+    def _keras_history(self):
+        return self.keras_history
+
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
 
