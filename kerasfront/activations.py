@@ -85,6 +85,15 @@ def serialize(activation) -> str:
     return getattr(activation, "__name__", str(activation))
 
 
+def deserialize(name, custom_objects=None):
+    """Keras 2's inverse of `serialize`: what `get` makes of `name` (a name), with
+    `custom_objects` (a dict of names to user functions) in force while it resolves."""
+    from kerasfront.saving.registry import CustomObjectScope
+
+    with CustomObjectScope(custom_objects or {}):
+        return get(name)
+
+
 def _custom(identifier):
     from kerasfront.saving.registry import custom_from_identifier
 

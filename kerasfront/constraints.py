@@ -149,6 +149,15 @@ def serialize(constraint) -> dict | str | None:
     return getattr(constraint, "__name__", str(constraint))
 
 
+def deserialize(config, custom_objects=None):
+    """Keras 2's inverse of `serialize`: what `get` makes of `config` (a config dict or a name), with
+    `custom_objects` (a dict of names to user classes and functions) in force while it resolves."""
+    from kerasfront.saving.registry import CustomObjectScope
+
+    with CustomObjectScope(custom_objects or {}):
+        return get(config)
+
+
 def _custom(identifier):
     from kerasfront.saving.registry import custom_from_identifier
 
@@ -192,6 +201,7 @@ __all__ = [
     "MinMaxNorm",
     "NonNeg",
     "UnitNorm",
+    "deserialize",
     "get",
     "max_norm",
     "min_max_norm",

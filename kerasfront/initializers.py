@@ -286,13 +286,26 @@ _BY_NAME = {
 _CLASSES = {cls.__name__: cls for cls in set(_BY_NAME.values()) if isinstance(cls, type)}
 
 # Keras 2 exported the classes under lower-case names too (`initializers.random_normal(...)`).
-zeros, ones, constant = Zeros, Ones, Constant
-random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+zeros = zero = Zeros
+ones = one = Ones
+constant = Constant
+random_normal = normal = RandomNormal
+random_uniform = uniform = RandomUniform
+truncated_normal = TruncatedNormal
 variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
 
 
 def serialize(initializer) -> dict:
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """Keras 2's inverse of `serialize`: what `get` makes of `config` (a config dict or a name), with
+    `custom_objects` (a dict of names to user classes and functions) in force while it resolves."""
+    from kerasfront.saving.registry import CustomObjectScope
+
+    with CustomObjectScope(custom_objects or {}):
+        return get(config)
 
 
 def _custom(identifier):
@@ -315,10 +328,18 @@ def get(identifier):
             )
         return factory()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"])
-        if cls is None:
-            raise ValueError(f"Unknown initializer class {identifier['class_name']!r}.")
-        return cls.from_config(identifier.get("config", {}))
+        name, arguments = identifier["class_name"], dict(identifier.get("config") or {})
+        cls = _CLASSES.get(name)
+        if cls is not None:
+            return cls.from_config(arguments)
+        # Keras 2 resolved any name of the module: "normal", "glorot_uniform" (seed=...).
+        factory = _BY_NAME.get(name)
+        if factory is None:
+            raise ValueError(
+                f"Unknown initializer class {name!r}. Expected one of {sorted(_CLASSES)} "
+                f"or {sorted(_BY_NAME)}."
+            )
+        return factory(**arguments)
     if callable(identifier):
         return identifier
     raise TypeError(

@@ -59,6 +59,15 @@ def serialize(regularizer) -> dict | str | None:
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
 
 
+def deserialize(config, custom_objects=None):
+    """Keras 2's inverse of `serialize`: what `get` makes of `config` (a config dict or a name), with
+    `custom_objects` (a dict of names to user classes and functions) in force while it resolves."""
+    from kerasfront.saving.registry import CustomObjectScope
+
+    with CustomObjectScope(custom_objects or {}):
+        return get(config)
+
+
 def _custom(identifier):
     from kerasfront.saving.registry import custom_from_identifier
 
@@ -76,6 +85,9 @@ def get(identifier):
         return names[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") == "L1L2":
         return L1L2.from_config(identifier.get("config", {}))
+    if isinstance(identifier, dict) and identifier.get("class_name") in names:
+        # Keras 2 resolved the functions' names in a config too: {"class_name": "l2", ...}.
+        return names[identifier["class_name"]](**(identifier.get("config") or {}))
     raise ValueError(
         f"Unknown regularizer {identifier!r}. Expected one of {sorted(names)}, a "
         "Regularizer or a callable f(weights)."

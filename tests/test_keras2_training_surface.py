@@ -12,8 +12,17 @@ import inspect
 import numpy as np
 import pytest
 
+from kerasfront import (
+    activations,
+    constraints,
+    initializers,
+    layers,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+)
 from kerasfront import backend as K
-from kerasfront import layers, models, optimizers
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -342,3 +351,59 @@ def test_model_from_config_and_module_names():
     with pytest.raises(TypeError, match="Sequential.from_config"):
         models.model_from_config([document["config"]])
     assert models.Input is layers.Input and models.InputLayer is layers.InputLayer
+
+
+# ---- activations, initializers, regularizers, constraints, metrics -------------------------
+
+# Keras 2.2.4's module-level aliases: {alias: the class it names}.
+KERAS2_INITIALIZER_ALIASES = {
+    "zero": "Zeros",
+    "zeros": "Zeros",
+    "one": "Ones",
+    "ones": "Ones",
+    "constant": "Constant",
+    "uniform": "RandomUniform",
+    "random_uniform": "RandomUniform",
+    "normal": "RandomNormal",
+    "random_normal": "RandomNormal",
+    "truncated_normal": "TruncatedNormal",
+    "identity": "Identity",
+    "orthogonal": "Orthogonal",
+}
+KERAS2_CONSTRAINT_ALIASES = {
+    "max_norm": "MaxNorm",
+    "maxnorm": "MaxNorm",
+    "non_neg": "NonNeg",
+    "nonneg": "NonNeg",
+    "unit_norm": "UnitNorm",
+    "unitnorm": "UnitNorm",
+    "min_max_norm": "MinMaxNorm",
+}
+
+
+def test_module_aliases_and_deserialize():
+    for alias, class_name in KERAS2_INITIALIZER_ALIASES.items():
+        assert getattr(initializers, alias) is getattr(initializers, class_name), alias
+        assert type(initializers.get(alias)).__name__ == class_name
+    for alias, class_name in KERAS2_CONSTRAINT_ALIASES.items():
+        assert getattr(constraints, alias) is getattr(constraints, class_name), alias
+    assert metrics.cosine is metrics.cosine_proximity
+
+    # Keras 2 configs name module functions too, with their arguments.
+    glorot = initializers.deserialize({"class_name": "glorot_uniform", "config": {"seed": 3}})
+    assert glorot.get_config()["seed"] == 3
+    normal = initializers.deserialize({"class_name": "normal", "config": {"stddev": 0.2}})
+    assert isinstance(normal, initializers.RandomNormal) and normal.stddev == 0.2
+    l2 = regularizers.deserialize({"class_name": "l2", "config": {"l": 0.1}})
+    assert l2.get_config()["l2"] == pytest.approx(0.1) and l2.get_config()["l1"] == 0
+    max_norm = constraints.deserialize({"class_name": "max_norm", "config": {"max_value": 3}})
+    assert isinstance(max_norm, constraints.MaxNorm) and max_norm.max_value == 3
+    assert activations.deserialize("relu") is activations.relu
+
+    def swish(x):
+        return x * K.sigmoid(x)
+
+    assert activations.deserialize("swish_custom", {"swish_custom": swish}) is swish
+    custom = {"Scaled": initializers.Constant}
+    made = initializers.deserialize({"class_name": "Scaled", "config": {"value": 2.0}}, custom)
+    assert isinstance(made, initializers.Constant) and made.value == 2.0

@@ -118,7 +118,7 @@ mape = MAPE = mean_absolute_percentage_error
 msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kl_divergence = kullback_leibler_divergence
 log_cosh = logcosh
-cosine_proximity = cosine_similarity
+cosine = cosine_proximity = cosine_similarity
 
 FUNCTIONS = {
     "accuracy": accuracy,
@@ -130,6 +130,7 @@ FUNCTIONS = {
     "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
     "cosine_similarity": cosine_similarity,
     "cosine_proximity": cosine_similarity,
+    "cosine": cosine_similarity,
     "categorical_hinge": categorical_hinge,
     "log_cosh": logcosh,
     "kl_divergence": kullback_leibler_divergence,
