@@ -76,3 +76,24 @@ def test_graph_tensors_answer_keras2_private_shape_and_history():
     assert outputs._keras_history[0] is dense
     widened = layers.Dense(outputs._keras_shape[-1] * 2)(outputs)
     assert widened._keras_shape == (None, 4)
+
+
+def test_layers_answer_the_masks_of_their_calls_as_keras2():
+    # Keras 2 layers answered input_mask/output_mask and get_input_mask_at/
+    # get_output_mask_at beside input/output (None where no mask travels).
+    inputs = layers.Input((4,))
+    embedding = layers.Embedding(5, 3, mask_zero=True)
+    embedded = embedding(inputs)
+    recurrent = layers.LSTM(2, return_sequences=True)
+    recurrent(embedded)
+    assert embedding.input_mask is None
+    assert embedding.output_mask is embedded.keras_mask is not None
+    assert recurrent.input_mask is embedded.keras_mask
+    assert recurrent.get_output_mask_at(0).shape == (None, 4)
+
+    shared = layers.Dense(2)
+    shared(inputs)
+    shared(layers.Input((4,)))
+    assert shared.get_input_mask_at(1) is None
+    with pytest.raises(AttributeError, match="get_output_mask_at"):
+        _ = shared.output_mask

@@ -3,6 +3,7 @@ shapes of each call (Keras's `get_input_at`, `output_shape`, ...)."""
 
 from __future__ import annotations
 
+from kerasfront import tree
 from kerasfront.layers.keras_tensor import Node
 
 
@@ -35,12 +36,19 @@ class NodeAccessors:
     def get_output_shape_at(self, node_index: int):
         return self._node(node_index, "output shape").output_shapes()
 
+    # Keras 2 also answered the masks of each call (None where a tensor carries none).
+    def get_input_mask_at(self, node_index: int):
+        return _masks_of(self._node(node_index, "input mask").call_args)
+
+    def get_output_mask_at(self, node_index: int):
+        return _masks_of(self._node(node_index, "output mask").outputs)
+
     def _only(self, getter, what):
         values = [getter(index) for index in range(len(self._inbound_nodes))]
         if not values:
             self._node(0, what)
         if any(value != values[0] for value in values[1:]) or (
-            what in ("input", "output") and len(values) > 1
+            what in ("input", "output", "input mask", "output mask") and len(values) > 1
         ):
             raise AttributeError(
                 f"Layer '{self.name}' has {len(values)} inbound nodes with different {what}s; "
@@ -63,3 +71,16 @@ class NodeAccessors:
     @property
     def output_shape(self):
         return self._only(self.get_output_shape_at, "output shape")
+
+    @property
+    def input_mask(self):
+        return self._only(self.get_input_mask_at, "input mask")
+
+    @property
+    def output_mask(self):
+        return self._only(self.get_output_mask_at, "output mask")
+
+
+def _masks_of(tensors):
+    """The masks `tensors` carry, in their structure (None for a tensor without one)."""
+    return tree.map_structure(lambda tensor: getattr(tensor, "keras_mask", None), tensors)
