@@ -1,5 +1,12 @@
-"""Keras 2 import paths (`from keras.engine.topology import Layer`), kept for old code."""
+"""Keras 2 import paths (`from keras.engine import Input, Layer`), kept for old code.
 
-from kerasfront.layers import InputSpec, Layer
+`Model` (which Keras 2's `keras.engine` also exported) loads on first use, so importing
+this package does not load the training loop.
+"""
 
-__all__ = ["InputSpec", "Layer"]
+from kerasfront.layers import Input, InputLayer, InputSpec, Layer
+from kerasfront.lazy_exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {"Model": "kerasfront.models"})
+
+__all__ = ["Input", "InputLayer", "InputSpec", "Layer"]

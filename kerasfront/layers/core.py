@@ -12,6 +12,7 @@ from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
 from kerasfront.layers.base import Layer
 from kerasfront.layers.input_spec import InputSpec
+from kerasfront.lazy_exports import lazy_exports
 
 
 def _matmul_plus_bias(x, kernel, bias):
@@ -286,3 +287,19 @@ class Reshape(Layer):
 
 # Keras 2 code imports it from here (`from keras.layers.core import Lambda`).
 from kerasfront.layers.lambda_layer import Lambda  # noqa: E402, F401
+
+# Keras 2's `keras.layers.core` also held these (`from keras.layers.core import Masking,
+# Permute`); they live in their own modules, some of which import this one, so they load on
+# first use.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Masking": "kerasfront.layers.masking",
+        "SpatialDropout1D": "kerasfront.layers.regularization",
+        "SpatialDropout2D": "kerasfront.layers.regularization",
+        "SpatialDropout3D": "kerasfront.layers.regularization",
+        "ActivityRegularization": "kerasfront.layers.regularization",
+        "Permute": "kerasfront.layers.reshaping",
+        "RepeatVector": "kerasfront.layers.reshaping",
+    },
+)

@@ -22,6 +22,7 @@ from kerasfront.layers.conv_utils import (
     with_spatial,
 )
 from kerasfront.layers.input_spec import InputSpec
+from kerasfront.lazy_exports import lazy_exports
 
 
 class _Pooling(Layer):
@@ -191,3 +192,14 @@ class AveragePooling3D(_AveragePooling):
 # Keras 2's short names.
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+
+# Keras 2's `keras.layers.pooling` also held the global poolings
+# (`from keras.layers.pooling import GlobalAveragePooling2D`).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        f"Global{kind}{rank}D": "kerasfront.layers.global_pooling"
+        for kind in ("AveragePooling", "MaxPooling", "AvgPool", "MaxPool")
+        for rank in (1, 2, 3)
+    },
+)

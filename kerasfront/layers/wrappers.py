@@ -8,6 +8,7 @@ from __future__ import annotations
 from kerasfront import ops
 from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.conv_utils import describe
+from kerasfront.lazy_exports import lazy_exports
 
 
 class Wrapper(Layer):
@@ -185,4 +186,8 @@ class TimeDistributed(Wrapper):
         return mask
 
 
-__all__ = ["TimeDistributed", "Wrapper"]
+# Keras 2 code imports Bidirectional from here (`from keras.layers.wrappers import
+# Bidirectional`); its module imports this one, so it loads on first use.
+__getattr__, __dir__ = lazy_exports(__name__, {"Bidirectional": "kerasfront.layers.bidirectional"})
+
+__all__ = ["Bidirectional", "TimeDistributed", "Wrapper"]  # noqa: F822 (loaded on first use)
