@@ -14,6 +14,7 @@ import pytest
 
 from kerasfront import (
     activations,
+    callbacks,
     constraints,
     initializers,
     layers,
@@ -407,3 +408,136 @@ def test_module_aliases_and_deserialize():
     custom = {"Scaled": initializers.Constant}
     made = initializers.deserialize({"class_name": "Scaled", "config": {"value": 2.0}}, custom)
     assert isinstance(made, initializers.Constant) and made.value == 2.0
+
+
+# ---- callbacks -----------------------------------------------------------------------------
+
+# Keras 2.2.4's constructor arguments in positional order, with their defaults.
+KERAS2_CALLBACK_ARGUMENTS = {
+    "ModelCheckpoint": [
+        ("filepath", inspect.Parameter.empty),
+        ("monitor", "val_loss"),
+        ("verbose", 0),
+        ("save_best_only", False),
+        ("save_weights_only", False),
+        ("mode", "auto"),
+        ("period", 1),
+    ],
+    "EarlyStopping": [
+        ("monitor", "val_loss"),
+        ("min_delta", 0),
+        ("patience", 0),
+        ("verbose", 0),
+        ("mode", "auto"),
+        ("baseline", None),
+        ("restore_best_weights", False),
+    ],
+    "ReduceLROnPlateau": [
+        ("monitor", "val_loss"),
+        ("factor", 0.1),
+        ("patience", 10),
+        ("verbose", 0),
+        ("mode", "auto"),
+        ("min_delta", 1e-4),
+        ("cooldown", 0),
+        ("min_lr", 0),
+    ],
+    "TensorBoard": [
+        ("log_dir", "./logs"),
+        ("histogram_freq", 0),
+        ("batch_size", 32),
+        ("write_graph", True),
+        ("write_grads", False),
+        ("write_images", False),
+        ("embeddings_freq", 0),
+        ("embeddings_layer_names", None),
+        ("embeddings_metadata", None),
+        ("embeddings_data", None),
+        ("update_freq", "epoch"),
+    ],
+    "CSVLogger": [("filename", inspect.Parameter.empty), ("separator", ","), ("append", False)],
+    "LearningRateScheduler": [("schedule", inspect.Parameter.empty), ("verbose", 0)],
+    "RemoteMonitor": [
+        ("root", "http://localhost:9000"),
+        ("path", "/publish/epoch/end/"),
+        ("field", "data"),
+        ("headers", None),
+        ("send_as_json", False),
+    ],
+    "ProgbarLogger": [("count_mode", "samples"), ("stateful_metrics", None)],
+    "BaseLogger": [("stateful_metrics", None)],
+    "CallbackList": [("callbacks", None)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2_CALLBACK_ARGUMENTS))
+def test_callback_positional_order_and_defaults_are_keras2s(name):
+    expected = KERAS2_CALLBACK_ARGUMENTS[name]
+    parameters = list(inspect.signature(getattr(callbacks, name)).parameters.values())
+    assert [(p.name, p.default) for p in parameters[: len(expected)]] == expected
+    for other in ("History", "TerminateOnNaN", "LambdaCallback", "Callback"):
+        assert hasattr(callbacks, other)
+
+
+def test_callbacks_get_keras2_validation_data_and_params():
+    model = models.Sequential([layers.Dense(1, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    seen = {}
+
+    class Recorder(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen["validation_data"] = self.validation_data
+            seen["params"] = dict(self.params)
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.normal(size=(10, 1)).astype("float32")
+    weights = rng.uniform(size=(4,)).astype("float32")
+    model.fit(x, y, batch_size=5, verbose=0, callbacks=[Recorder()], validation_data=(x[:4], y[:4]))
+    x_val, y_val, w_val = seen["validation_data"]
+    np.testing.assert_array_equal(x_val, x[:4])
+    np.testing.assert_array_equal(y_val, y[:4])
+    np.testing.assert_array_equal(w_val, np.ones(4))
+    keys = {"batch_size", "epochs", "steps", "samples", "verbose", "do_validation", "metrics"}
+    assert keys <= set(seen["params"])
+    assert seen["params"]["do_validation"] and seen["params"]["metrics"] == ["loss", "val_loss"]
+    # With validation weights, and with validation_split (the last samples).
+    model.fit(x, y, verbose=0, callbacks=[Recorder()], validation_data=(x[:4], y[:4], weights))
+    np.testing.assert_array_equal(seen["validation_data"][2], weights)
+    model.fit(x, y, verbose=0, callbacks=[Recorder()], validation_split=0.2)
+    np.testing.assert_array_equal(seen["validation_data"][1], y[8:])
+
+
+def test_callback_list_in_a_loop_written_by_hand():
+    """Keras 2 code driving callbacks itself: CallbackList(callbacks), set_model,
+    set_params, then the hooks."""
+    events = []
+    recorder = callbacks.LambdaCallback(
+        on_train_begin=lambda logs: events.append("train_begin"),
+        on_epoch_begin=lambda epoch, logs: events.append(("epoch_begin", epoch)),
+        on_batch_end=lambda batch, logs: events.append(("batch_end", batch, logs["loss"])),
+        on_epoch_end=lambda epoch, logs: events.append(("epoch_end", epoch, logs["loss"])),
+        on_train_end=lambda logs: events.append("train_end"),
+    )
+    history = callbacks.History()
+    callback_list = callbacks.CallbackList([recorder], 10)  # Keras 2's queue_length
+    callback_list.append(history)
+    model = models.Sequential([layers.Dense(1, input_shape=(2,))])
+    callback_list.set_model(model)
+    callback_list.set_params({"epochs": 1, "steps": 1, "verbose": 0})
+    assert recorder.model is model and history.params["epochs"] == 1
+    callback_list.on_train_begin()
+    callback_list.on_epoch_begin(0)
+    callback_list.on_batch_begin(0, {})
+    callback_list.on_batch_end(0, {"loss": 0.5})
+    callback_list.on_epoch_end(0, {"loss": 0.25})
+    callback_list.on_train_end()
+    assert events == [
+        "train_begin",
+        ("epoch_begin", 0),
+        ("batch_end", 0, 0.5),
+        ("epoch_end", 0, 0.25),
+        "train_end",
+    ]
+    assert history.history == {"loss": [0.25]}
+    assert len(list(callback_list)) == 2

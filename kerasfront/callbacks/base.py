@@ -28,7 +28,7 @@ class Callback:
     def __init__(self):
         self.model = None
         self.params = {}
-        self.validation_data = None  # Keras 2 attribute; fit does not fill it
+        self.validation_data = None  # Keras 2: fit sets [x..., y..., weights...] for arrays
 
     def set_model(self, model) -> None:
         self.model = model
@@ -71,26 +71,34 @@ _KERAS2_ALIASES = {
 class CallbackList:
     """Calls a hook on every callback, skipping the work when none overrides it.
 
+    `fit`, `evaluate` and `predict` make one with the model and the params. Keras 2 code
+    that runs its own loop makes one from the callbacks alone and calls the hooks itself:
+    `callbacks = CallbackList([...]); callbacks.set_model(model);
+    callbacks.set_params({...}); callbacks.on_epoch_begin(epoch)`...
+
     Args:
         callbacks: the callbacks, called in this order.
-        model: given to each callback's `set_model`.
-        params: given to each callback's `set_params`.
+        model: given to each callback's `set_model` (or later, with `set_model`).
+        params: given to each callback's `set_params` (or later, with `set_params`).
+        queue_length: Keras 2's argument (a window for timing warnings); accepted and
+            unused.
     """
 
-    def __init__(self, callbacks, model, params: dict):
-        self.callbacks = list(callbacks)
-        if not data_parallel.is_chief(model):
-            # One of several processes training the model (torchrun's ranks above 0):
-            # logs, progress and event files come from the first process only.
-            self.callbacks = [c for c in self.callbacks if not getattr(c, "chief_only", False)]
+    def __init__(self, callbacks=None, model=None, params: dict | None = None, queue_length=10):
+        if isinstance(model, int) and not isinstance(model, bool) and params is None:
+            model = None  # Keras 2's positional CallbackList(callbacks, queue_length)
+        self.callbacks = list(callbacks or [])
+        self.model = None
+        self.params = {}
         for callback in self.callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(
-                    "callbacks must be instances of kerasfront.callbacks.Callback, received "
-                    f"{callback!r} of type {type(callback).__name__}."
-                )
-            callback.set_model(model)
-            callback.set_params(params)
+            _check_callback(callback)
+        if model is not None:
+            self.set_model(model)
+        if params is not None:
+            self.set_params(params)
+        self._find_active_hooks()
+
+    def _find_active_hooks(self) -> None:
         # Hooks that some callback overrides: the loop builds logs only for those (reading
         # batch logs waits for the device).
         self.active = {
@@ -99,6 +107,29 @@ class CallbackList:
         for legacy, hook in _KERAS2_ALIASES.items():
             if legacy in self.active:
                 self.active.add(hook)
+
+    def set_model(self, model) -> None:
+        self.model = model
+        if not data_parallel.is_chief(model):
+            # One of several processes training the model (torchrun's ranks above 0):
+            # logs, progress and event files come from the first process only.
+            self.callbacks = [c for c in self.callbacks if not getattr(c, "chief_only", False)]
+            self._find_active_hooks()
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def append(self, callback) -> None:
+        _check_callback(callback)
+        self.callbacks.append(callback)
+        self._find_active_hooks()
+
+    def __iter__(self):
+        return iter(self.callbacks)
 
     def wants(self, hook: str) -> bool:
         """Whether some callback overrides `hook` (so its logs are worth building)."""
@@ -113,6 +144,27 @@ class CallbackList:
             for callback in self.callbacks:
                 getattr(callback, hook)(*args)
 
+    # Keras 2's hook methods, for loops written by hand.
+    def on_train_begin(self, logs=None):
+        self.call("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        self.call("on_train_end", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.call("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.call("on_epoch_end", epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        # The training-batch hook, which calls on_batch_begin unless a callback
+        # overrides the tf.keras name.
+        self.call("on_train_batch_begin", batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.call("on_train_batch_end", batch, logs)
+
     def resume_epoch(self, initial_epoch: int) -> int:
         """The epoch `fit` starts from once `on_train_begin` has run.
 
@@ -126,6 +178,14 @@ class CallbackList:
             if resume is not None and resume() is not None:
                 epochs.append(resume())
         return max(epochs)
+
+
+def _check_callback(callback) -> None:
+    if not isinstance(callback, Callback):
+        raise TypeError(
+            "callbacks must be instances of kerasfront.callbacks.Callback, received "
+            f"{callback!r} of type {type(callback).__name__}."
+        )
 
 
 def _overrides(callback, hook) -> bool:

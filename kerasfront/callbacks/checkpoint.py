@@ -42,8 +42,8 @@ class ModelCheckpoint(Callback):
         save_best_only=False,
         save_weights_only=False,
         mode="auto",
-        save_freq="epoch",
         period=1,
+        save_freq="epoch",
         initial_value_threshold=None,
         options=None,
     ):

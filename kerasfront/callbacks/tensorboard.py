@@ -43,6 +43,9 @@ class TensorBoard(Callback):
         log_dir: the directory of the run.
         histogram_freq: every how many epochs to write weight histograms (0: never).
         batch_size: Keras 2's argument (sizes of activation histograms); unused.
+        write_grads, write_images, embeddings_freq, embeddings_layer_names,
+            embeddings_metadata, embeddings_data: Keras 2's arguments, in its positional
+            order; only their "off" defaults are accepted (see below).
         write_graph: whether to write the model's conceptual graph.
         update_freq: "epoch", "batch", or an int: write batch scalars every N batches.
 
@@ -54,14 +57,30 @@ class TensorBoard(Callback):
 
     def __init__(
         self,
-        log_dir="logs",
+        log_dir="./logs",
         histogram_freq=0,
-        batch_size=None,
+        batch_size=32,
         write_graph=True,
+        write_grads=False,
+        write_images=False,
+        embeddings_freq=0,
+        embeddings_layer_names=None,
+        embeddings_metadata=None,
+        embeddings_data=None,
         update_freq="epoch",
         **kwargs,
     ):
         super().__init__()
+        # Keras 2.2's positional order: its unimplemented arguments keep their places so
+        # that update_freq (and any later argument) given by position lands right.
+        kwargs.update(
+            write_grads=write_grads,
+            write_images=write_images,
+            embeddings_freq=embeddings_freq,
+            embeddings_layer_names=embeddings_layer_names,
+            embeddings_metadata=embeddings_metadata,
+            embeddings_data=embeddings_data,
+        )
         for name, value in kwargs.items():
             if name not in _UNSUPPORTED:
                 raise TypeError(f"TensorBoard got an unexpected argument {name!r}.")

@@ -241,6 +241,13 @@ class Trainer(InferenceMethods, GeneratorMethods):
             "metrics": names + ([f"val_{n}" for n in names] if validation is not None else []),
         }
         callback_list = callbacks_module.CallbackList(callback_list, self, params)
+        # Keras 2 gives callbacks the validation arrays (x, y, sample weights) when the
+        # validation data are arrays; custom callbacks read `self.validation_data[0]`.
+        keras2_validation_data = getattr(validation, "keras2_validation_data", None)
+        if keras2_validation_data is not None:
+            validation_arrays = keras2_validation_data()
+            for callback in callback_list.callbacks:
+                callback.validation_data = validation_arrays
         compiled = self._compiled_metrics
         train_step = self._train_step
         self.stop_training = False

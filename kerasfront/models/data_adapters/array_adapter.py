@@ -165,6 +165,18 @@ class ArrayAdapter(DataAdapter):
             x = tensors[0] if n_inputs == 1 else tensors[:n_inputs]
             yield x, tensors[n_inputs:n_known], tensors[n_known:] or no_weights
 
+    def keras2_validation_data(self) -> list:
+        """Keras 2's `callback.validation_data` for these arrays: the inputs, the targets,
+        then one sample-weight array per target (ones where none was given)."""
+        targets = [t for t in self.targets or [] if t is not None]
+        given = [w for t, w in zip(self.targets or [], self.sample_weights or []) if t is not None]
+        given += [None] * (len(targets) - len(given))
+        weights = [
+            np.ones(len(t), "float32") if w is None else np.asarray(w)
+            for t, w in zip(targets, given)
+        ]
+        return [*self.x_arrays, *targets, *weights]
+
     def split(self, fraction: float, batch_size: int | None):
         """Keras 2's validation_split: the last `fraction` of the samples, taken before any
         shuffling, validate; the validation part gets no class weights."""
