@@ -270,6 +270,15 @@ class Bidirectional(Wrapper):
         config_ = dict(config_)
         where = f"Bidirectional '{config_.get('name')}'"
         layer = deserialize_layer(config_.pop("layer", None), custom_objects, where)
+        # Keras 2 writes num_constants when the layer was called with constants=, which
+        # this Bidirectional does not take: refuse it rather than drop the constants.
+        if config_.pop("num_constants", None) is not None:
+            raise ValueError(
+                f"{where}: the config was written by a Bidirectional called with "
+                "constants= (num_constants is set); kerasfront's Bidirectional does not take "
+                "constants. Wrap an RNN whose cell reads them and call it without "
+                "Bidirectional, or rebuild the model without constants."
+            )
         backward = config_.pop("backward_layer", None)
         if backward is not None:
             backward = deserialize_layer(backward, custom_objects, where)

@@ -147,17 +147,21 @@ class Conv1D(Conv):
         data_format="channels_last",
         dilation_rate=1,
         groups=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow tf.keras's order (activation, use_bias,
+        # kernel_initializer, ..., bias_constraint); Keras 2.2.4 took none past kernel_size.
         super().__init__(
             1,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            *args,
             **kwargs,
         )
 
@@ -181,17 +185,21 @@ class Conv2D(Conv):
         data_format=None,
         dilation_rate=(1, 1),
         groups=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow tf.keras's order (activation, use_bias,
+        # kernel_initializer, ..., bias_constraint); Keras 2.2.4 took none past kernel_size.
         super().__init__(
             2,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            *args,
             **kwargs,
         )
 
@@ -211,17 +219,21 @@ class Conv3D(Conv):
         data_format=None,
         dilation_rate=(1, 1, 1),
         groups=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow tf.keras's order (activation, use_bias,
+        # kernel_initializer, ..., bias_constraint); Keras 2.2.4 took none past kernel_size.
         super().__init__(
             3,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            *args,
             **kwargs,
         )
 

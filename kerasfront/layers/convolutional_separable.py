@@ -137,17 +137,21 @@ class DepthwiseConv2D(DepthwiseConv):
         padding="valid",
         depth_multiplier=1,
         data_format=None,
+        *args,
         dilation_rate=(1, 1),
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             2,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            depth_multiplier=depth_multiplier,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            depth_multiplier,
+            data_format,
+            dilation_rate,
+            *args,
             **kwargs,
         )
 
@@ -165,16 +169,20 @@ class DepthwiseConv1D(DepthwiseConv):
         depth_multiplier=1,
         data_format=None,
         dilation_rate=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             1,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            depth_multiplier=depth_multiplier,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            depth_multiplier,
+            data_format,
+            dilation_rate,
+            *args,
             **kwargs,
         )
 
@@ -278,7 +286,8 @@ class SeparableConv(DepthwiseConv):
 
 class SeparableConv1D(SeparableConv):
     """Depthwise separable 1-D convolution over (batch, steps, channels). "causal"
-    padding is accepted too (as in tf.keras), applied to the depthwise step."""
+    padding is accepted too (as in tf.keras), applied to the depthwise step. As in Keras 2,
+    `data_format` defaults to "channels_last" here, not to `image_data_format()`."""
 
     allowed_paddings = CAUSAL_PADDINGS
 
@@ -288,20 +297,24 @@ class SeparableConv1D(SeparableConv):
         kernel_size,
         strides=1,
         padding="valid",
-        data_format=None,
+        data_format="channels_last",
         dilation_rate=1,
         depth_multiplier=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             1,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            depth_multiplier=depth_multiplier,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            depth_multiplier,
+            *args,
             **kwargs,
         )
 
@@ -323,17 +336,21 @@ class SeparableConv2D(SeparableConv):
         data_format=None,
         dilation_rate=(1, 1),
         depth_multiplier=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             2,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            depth_multiplier=depth_multiplier,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            depth_multiplier,
+            *args,
             **kwargs,
         )
 

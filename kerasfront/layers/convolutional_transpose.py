@@ -39,16 +39,21 @@ class ConvTranspose(Conv):
         output_padding=None,
         data_format=None,
         dilation_rate=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             rank,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            kwargs.pop("groups", 1),  # Conv's slot before activation; refused below if not 1
+            *args,
             **kwargs,
         )
         where = conv_utils.describe(self)
@@ -126,17 +131,21 @@ class Conv1DTranspose(ConvTranspose):
         output_padding=None,
         data_format=None,
         dilation_rate=1,
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             1,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            output_padding=output_padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            output_padding,
+            data_format,
+            dilation_rate,
+            *args,
             **kwargs,
         )
 
@@ -160,17 +169,21 @@ class Conv2DTranspose(ConvTranspose):
         output_padding=None,
         data_format=None,
         dilation_rate=(1, 1),
+        *args,
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             2,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            output_padding=output_padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            output_padding,
+            data_format,
+            dilation_rate,
+            *args,
             **kwargs,
         )
 
@@ -186,18 +199,22 @@ class Conv3DTranspose(ConvTranspose):
         padding="valid",
         output_padding=None,
         data_format=None,
+        *args,
         dilation_rate=(1, 1, 1),
         **kwargs,
     ):
+        # Further positional arguments follow Keras 2's order (activation, use_bias, the
+        # initializers, ...): Keras 2 code passes them so.
         super().__init__(
             3,
             filters,
             kernel_size,
-            strides=strides,
-            padding=padding,
-            output_padding=output_padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
+            strides,
+            padding,
+            output_padding,
+            data_format,
+            dilation_rate,
+            *args,
             **kwargs,
         )
 

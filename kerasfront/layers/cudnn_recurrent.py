@@ -179,7 +179,7 @@ class CuDNNLSTM(_CuDNNRNN):
         bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
         recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
         kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-        return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+        return_sequences=False, return_state=False, stateful=False, go_backwards=False,
         use_cudnn="auto", **kwargs,
     ):  # fmt: skip
         super().__init__(
@@ -233,7 +233,7 @@ class CuDNNGRU(_CuDNNRNN):
         bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
         bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
         recurrent_constraint=None, bias_constraint=None, return_sequences=False,
-        return_state=False, go_backwards=False, stateful=False, use_cudnn="auto", **kwargs,
+        return_state=False, stateful=False, go_backwards=False, use_cudnn="auto", **kwargs,
     ):  # fmt: skip
         super().__init__(
             units, kernel_initializer, recurrent_initializer, bias_initializer,

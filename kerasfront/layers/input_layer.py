@@ -15,19 +15,36 @@ class InputLayer(Layer):
         batch_size: a fixed batch size, or None.
         batch_input_shape: the whole shape, batch axis first (instead of the two above).
         dtype: the input dtype (default `floatx()`).
+        input_tensor: an existing tensor the input stands for (as `Input(tensor=...)`).
+        sparse: refused (kerasfront has no sparse inputs).
+        name: the layer's name.
     """
 
     def __init__(
         self,
         input_shape=None,
         batch_size=None,
-        dtype=None,
-        name=None,
         batch_input_shape=None,
+        dtype=None,
+        input_tensor=None,
         sparse=False,
+        name=None,
         ragged=False,
         **kwargs,
     ):
+        # Keras 2's positional order (input_shape, batch_size, batch_input_shape, dtype,
+        # input_tensor, sparse, name); ragged is tf.keras's.
+        if input_tensor is not None:
+            from kerasfront.layers.input_source import tensor_shape_and_dtype
+
+            batch_input_shape, dtype = tensor_shape_and_dtype(
+                input_tensor,
+                shape=input_shape,
+                batch_size=batch_size,
+                batch_shape=batch_input_shape,
+                name=name,
+                dtype=dtype,
+            )
         if batch_input_shape is None and input_shape is None:
             raise ValueError(
                 "An Input needs a shape: pass shape=(...) for one sample (e.g. shape=(784,)) "
@@ -49,17 +66,21 @@ class InputLayer(Layer):
         tensor = KerasTensor(self._batch_input_shape, self.dtype, name=self.name)
         tensor.keras_history = (self, 0, 0)
         self._inbound_nodes.append(Node(self, [], {}, tensor))
+        if input_tensor is not None:
+            # In a tuple: a Variable set as a layer attribute would read as its current value.
+            self._input_source = (input_tensor,)
 
     def get_config(self):
         return {
             "batch_input_shape": self._batch_input_shape,
             "dtype": self.dtype,
+            "sparse": False,
             "name": self.name,
         }
 
 
 def Input(  # noqa: N802 (Keras's name)
-    shape=None, batch_size=None, name=None, dtype=None, sparse=False, tensor=None, batch_shape=None
+    shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None, batch_size=None
 ) -> KerasTensor:
     """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of 784-vectors.
 

@@ -37,6 +37,21 @@ def input_from_tensor(
     tensor, *, shape, batch_size, batch_shape, name, dtype, sparse
 ) -> KerasTensor:
     """`Input(tensor=tensor, ...)`: a graph input standing for `tensor`."""
+    layer = InputLayer(
+        batch_size=batch_size,
+        batch_input_shape=batch_shape,
+        input_shape=shape,
+        dtype=dtype,
+        input_tensor=tensor,
+        sparse=sparse,
+        name=name,
+    )
+    return layer._inbound_nodes[0].outputs
+
+
+def tensor_shape_and_dtype(tensor, *, shape, batch_size, batch_shape, name, dtype) -> tuple:
+    """The checked `(batch_input_shape, dtype)` of an input standing for `tensor`: the
+    tensor's own, with None axes filled from a declared shape that must agree with it."""
     where = f"Input '{name}'" if name else "Input(tensor=...)"
     if not isinstance(tensor, (KerasTensor, Variable, np.ndarray)) and not ops.is_tensor(tensor):
         raise TypeError(
@@ -67,10 +82,7 @@ def input_from_tensor(
             f"{where}: the tensor has dtype {tensor_dtype}, not the declared dtype {dtype}; "
             "cast it first (K.cast)."
         )
-    layer = InputLayer(batch_input_shape=tensor_shape, dtype=tensor_dtype, name=name, sparse=sparse)
-    # In a tuple: a Variable set as a layer attribute would read as its current value.
-    layer._input_source = (tensor,)
-    return layer._inbound_nodes[0].outputs
+    return tensor_shape, tensor_dtype
 
 
 class _ConstantSource:

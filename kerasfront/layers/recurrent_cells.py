@@ -39,8 +39,10 @@ class SimpleRNNCell(RecurrentCell):
         seed: seeds the dropout masks (Keras 3 argument).
     """
 
-    def __init__(self, units, activation="tanh", **kwargs):
-        super().__init__(units, activation=activation, **kwargs)
+    def __init__(self, units, activation="tanh", *args, **kwargs):
+        # Further positional arguments follow Keras 2's order (use_bias, the initializers,
+        # ..., dropout, recurrent_dropout), which is RecurrentCell's.
+        super().__init__(units, activation, *args, **kwargs)
 
     def call(self, inputs, states, training=None):
         previous = states[0]
@@ -54,6 +56,18 @@ class SimpleRNNCell(RecurrentCell):
             previous = previous * recurrent_masks[0]
         output = self.activation(h + ops.matmul(previous, self.recurrent_kernel))
         return output, [output]
+
+
+# RecurrentCell's arguments that GRUCell and LSTMCell list in Keras 2's positional order.
+_SHARED_ARGUMENTS = (
+    "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+    "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+)  # fmt: skip
+
+
+def _shared_arguments(arguments: dict) -> dict:
+    return {name: arguments[name] for name in _SHARED_ARGUMENTS}
 
 
 class _GatedCell(RecurrentCell):
@@ -131,10 +145,18 @@ class GRUCell(_GatedCell):
     GATES = 3
 
     def __init__(
-        self, units, activation="tanh", recurrent_activation="hard_sigmoid",
-        implementation=1, reset_after=False, **kwargs,
+        self, units, activation="tanh", recurrent_activation="hard_sigmoid", use_bias=True,
+        kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+        bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+        bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+        bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, implementation=1,
+        reset_after=False, **kwargs,
     ):  # fmt: skip
-        super().__init__(units, activation, recurrent_activation, implementation, **kwargs)
+        # Keras 2's positional order, spelled out: its code passes these positionally.
+        shared = _shared_arguments(locals())
+        super().__init__(
+            units, activation, recurrent_activation, implementation, **shared, **kwargs
+        )
         self.reset_after = bool(reset_after)
 
     def _bias_shape(self):
@@ -191,10 +213,18 @@ class LSTMCell(_GatedCell):
     GATES = 4
 
     def __init__(
-        self, units, activation="tanh", recurrent_activation="hard_sigmoid",
-        unit_forget_bias=True, implementation=1, **kwargs,
+        self, units, activation="tanh", recurrent_activation="hard_sigmoid", use_bias=True,
+        kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+        bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+        recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+        recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+        implementation=1, **kwargs,
     ):  # fmt: skip
-        super().__init__(units, activation, recurrent_activation, implementation, **kwargs)
+        # Keras 2's positional order, spelled out: unit_forget_bias sits among the others.
+        shared = _shared_arguments(locals())
+        super().__init__(
+            units, activation, recurrent_activation, implementation, **shared, **kwargs
+        )
         self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = (self.units, self.units)
 
