@@ -92,10 +92,10 @@ def _branches(x, block_type: str) -> list:
     ]
 
 
-def inception_resnet_block(x, scale: float, block_type: str, index: int, activation="relu"):
+def inception_resnet_block(x, scale: float, block_type: str, block_idx: int, activation="relu"):
     """Inception branches, concatenated and projected back to the input's width by a
     1x1 convolution with bias, added to the input with factor `scale`."""
-    name = f"{block_type}_{index}"
+    name = f"{block_type}_{block_idx}"
     axis = building.channel_axis()
     mixed = layers.Concatenate(axis=axis, name=name + "_mixed")(_branches(x, block_type))
     up = conv2d_bn(mixed, x.shape[axis], 1, activation=None, use_bias=True, name=name + "_conv")

@@ -28,12 +28,14 @@ WEIGHTS_FILES = {
 }
 
 
-def conv2d_bn(x, filters: int, rows: int, cols: int, padding="same", strides=1, name=None):
+def conv2d_bn(
+    x, filters: int, num_row: int, num_col: int, padding="same", strides=(1, 1), name=None
+):
     """Convolution without bias, batch normalization without scale (the ReLU that follows
     makes a scale redundant), ReLU; named `name_conv`, `name_bn`, `name` when named."""
     x = layers.Conv2D(
         filters,
-        (rows, cols),
+        (num_row, num_col),
         strides=strides,
         padding=padding,
         use_bias=False,
