@@ -1,5 +1,6 @@
 """Layers: the building blocks of models."""
 
+from kerasfront.layers import keras1_arguments as _keras1_arguments
 from kerasfront.layers.advanced_activations import (
     ELU,
     LeakyReLU,
@@ -22,7 +23,7 @@ from kerasfront.layers.convolutional import (
     Convolution2D,
     Convolution3D,
 )
-from kerasfront.layers.convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell
+from kerasfront.layers.convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
 from kerasfront.layers.convolutional_separable import (
     DepthwiseConv1D,
     DepthwiseConv2D,
@@ -119,6 +120,7 @@ from kerasfront.layers.regularization import (
     SpatialDropout3D,
 )
 from kerasfront.layers.reshaping import Permute, RepeatVector
+from kerasfront.layers.serialization import deserialize, serialize
 from kerasfront.layers.stacked_cells import StackedRNNCells
 from kerasfront.layers.upsampling import (
     UpSampling1D,
@@ -126,6 +128,9 @@ from kerasfront.layers.upsampling import (
     UpSampling3D,
 )
 from kerasfront.layers.wrappers import TimeDistributed, Wrapper
+
+# The Keras 1 argument spellings Keras 2 still took (`Dense(output_dim=...)`, ...).
+_keras1_arguments.install(globals())
 
 __all__ = [
     "AtrousConv1D",
@@ -251,6 +256,10 @@ __all__ = [
     "Bidirectional",
     "ConvLSTM2D",
     "ConvLSTM2DCell",
+    "ConvRNN2D",
     "TimeDistributed",
     "Wrapper",
+    # Keras 2's layer (de)serialization functions.
+    "deserialize",
+    "serialize",
 ]

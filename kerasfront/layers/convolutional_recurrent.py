@@ -1,5 +1,6 @@
-"""The convolutional LSTM: ConvLSTM2DCell (one time step) and ConvLSTM2D (the RNN over
-it), with Keras 2.2.4's arguments, defaults and weight layout.
+"""The convolutional LSTM: ConvLSTM2DCell (one time step), ConvRNN2D (Keras 2's RNN over
+a convolutional cell) and ConvLSTM2D (a ConvRNN2D over the ConvLSTM2DCell it builds), with
+Keras 2.2.4's arguments, defaults and weight layout.
 
 Equations (Keras 2.2.4; `*` a 2-D convolution, `.` elementwise, `s` the recurrent
 activation, `a` the activation), gates i, f, c, o in that order along the kernels' last
@@ -34,6 +35,14 @@ def _check_filters(where: str, filters) -> int:
     return filters
 
 
+# The arguments ConvLSTM2DCell hands to RecurrentCell unchanged.
+_RECURRENT_CELL_ARGUMENTS = (
+    "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+    "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+)  # fmt: skip
+
+
 class ConvLSTM2DCell(RecurrentCell):
     """One step of a convolutional LSTM on (batch, rows, cols, channels) inputs
     ((batch, channels, rows, cols) with data_format="channels_first").
@@ -56,11 +65,18 @@ class ConvLSTM2DCell(RecurrentCell):
     def __init__(
         self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
         dilation_rate=(1, 1), activation="tanh", recurrent_activation="hard_sigmoid",
-        unit_forget_bias=True, **kwargs,
+        use_bias=True, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+        bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+        recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+        recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+        **kwargs,
     ):  # fmt: skip
+        # Keras 2's positional order, spelled out: its code passes these positionally.
+        arguments = dict(locals())
+        shared = {name: arguments[name] for name in _RECURRENT_CELL_ARGUMENTS}
         where = f"{type(self).__name__} '{kwargs.get('name') or 'conv_lst_m2d_cell'}'"
         _check_filters(where, filters)
-        super().__init__(filters, activation=activation, **kwargs)
+        super().__init__(filters, activation=activation, **shared, **kwargs)
         where = describe(self)
         self.filters = filters
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, "kernel_size", where)
@@ -226,7 +242,84 @@ _CELL_ARGUMENTS = (
 _CELL_ONLY_KEYS = ("name", "trainable", "dtype", "batch_input_shape")
 
 
-class ConvLSTM2D(RNN):
+class ConvRNN2D(RNN):
+    """Keras 2's recurrent layer over sequences of images, (batch, time, rows, cols,
+    channels) (channels_first: (batch, time, channels, rows, cols)), stepping a
+    convolutional cell: `ConvRNN2D(ConvLSTM2DCell(8, 3))` computes as `ConvLSTM2D(8, 3)`.
+
+    Args:
+        cell: a ConvLSTM2DCell (a cell that gives its state shapes from the step input,
+            `state_shape`).
+        return_sequences, return_state, go_backwards, stateful: as for RNN.
+        unroll: refused when True, as in Keras 2 (convolutional loops are not unrolled).
+    """
+
+    def __init__(
+        self, cell, return_sequences=False, return_state=False, go_backwards=False,
+        stateful=False, unroll=False, **kwargs,
+    ):  # fmt: skip
+        if not hasattr(cell, "state_shape"):
+            raise TypeError(
+                "ConvRNN2D needs a convolutional cell such as ConvLSTM2DCell (one that gives "
+                f"its state shapes from the step input), received {type(cell).__name__}."
+            )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            **kwargs,
+        )
+        if unroll:
+            raise TypeError(f"{describe(self)}: convolutional recurrent layers cannot unroll.")
+        self.input_spec = InputSpec(ndim=5)
+        self._step_input_shape = None
+
+    # ---- shapes -------------------------------------------------------------------------
+    def _check_rank(self, input_shape) -> tuple:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 5:
+            raise ValueError(
+                f"{describe(self)} expects 5-D inputs (batch, time, rows, cols, channels) "
+                f"(channels_first: (batch, time, channels, rows, cols)); received input shape "
+                f"{input_shape}."
+            )
+        return input_shape
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list) and not isinstance(input_shape[0], (int, type(None))):
+            input_shape = input_shape[0]
+        input_shape = self._check_rank(input_shape)
+        self._step_input_shape = (input_shape[0], *input_shape[2:])
+        if self.stateful and None in self.cell.state_spatial(self._step_input_shape):
+            raise ValueError(
+                f"{describe(self)} is stateful, so its rows and cols must be known, received "
+                f"input shape {input_shape}."
+            )
+        super().build(input_shape)
+
+    def _state_shapes(self, batch_size) -> list:
+        if self._step_input_shape is None:
+            raise ValueError(f"{describe(self)} must be built before its states have shapes.")
+        shape = self.cell.state_shape((batch_size, *self._step_input_shape[1:]))
+        return [shape, shape]
+
+    def get_initial_state(self, inputs) -> list:
+        shape = tuple(ops.shape(inputs))
+        zeros = ops.zeros(self.cell.state_shape((shape[0], *shape[2:])), dtype=self.dtype)
+        return [zeros, zeros]
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list) and not isinstance(input_shape[0], (int, type(None))):
+            input_shape = input_shape[0]
+        input_shape = self._check_rank(input_shape)
+        state = self.cell.state_shape((input_shape[0], *input_shape[2:]))
+        output = (state[0], input_shape[1], *state[1:]) if self.return_sequences else state
+        return [output, state, state] if self.return_state else output
+
+
+class ConvLSTM2D(ConvRNN2D):
     """A convolutional LSTM over sequences of images: (batch, time, rows, cols, channels)
     or, with data_format="channels_first", (batch, time, channels, rows, cols).
 
@@ -271,63 +364,18 @@ class ConvLSTM2D(RNN):
             return_state=return_state,
             go_backwards=go_backwards,
             stateful=stateful,
+            unroll=unroll,
             activity_regularizer=activity_regularizer,
             **kwargs,
         )
-        if unroll:
-            raise TypeError(f"{describe(self)}: convolutional recurrent layers cannot unroll.")
         # Keras 2 names the weights after the layer ("conv_lst_m2d/kernel").
         self.cell.name = self.name
-        self.input_spec = InputSpec(ndim=5)
-        self._step_input_shape = None
 
     def __getattr__(self, name):
         # The cell's arguments read as the layer's (Keras 2: `layer.filters`, ...).
         if name in _CELL_ARGUMENTS and "cell" in self.__dict__:
             return getattr(self.__dict__["cell"], name)
         return super().__getattr__(name)
-
-    # ---- shapes -------------------------------------------------------------------------
-    def _check_rank(self, input_shape) -> tuple:
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 5:
-            raise ValueError(
-                f"{describe(self)} expects 5-D inputs (batch, time, rows, cols, channels) "
-                f"(channels_first: (batch, time, channels, rows, cols)); received input shape "
-                f"{input_shape}."
-            )
-        return input_shape
-
-    def build(self, input_shape):
-        if isinstance(input_shape, list) and not isinstance(input_shape[0], (int, type(None))):
-            input_shape = input_shape[0]
-        input_shape = self._check_rank(input_shape)
-        self._step_input_shape = (input_shape[0], *input_shape[2:])
-        if self.stateful and None in self.cell.state_spatial(self._step_input_shape):
-            raise ValueError(
-                f"{describe(self)} is stateful, so its rows and cols must be known, received "
-                f"input shape {input_shape}."
-            )
-        super().build(input_shape)
-
-    def _state_shapes(self, batch_size) -> list:
-        if self._step_input_shape is None:
-            raise ValueError(f"{describe(self)} must be built before its states have shapes.")
-        shape = self.cell.state_shape((batch_size, *self._step_input_shape[1:]))
-        return [shape, shape]
-
-    def get_initial_state(self, inputs) -> list:
-        shape = tuple(ops.shape(inputs))
-        zeros = ops.zeros(self.cell.state_shape((shape[0], *shape[2:])), dtype=self.dtype)
-        return [zeros, zeros]
-
-    def compute_output_shape(self, input_shape):
-        if isinstance(input_shape, list) and not isinstance(input_shape[0], (int, type(None))):
-            input_shape = input_shape[0]
-        input_shape = self._check_rank(input_shape)
-        state = self.cell.state_shape((input_shape[0], *input_shape[2:]))
-        output = (state[0], input_shape[1], *state[1:]) if self.return_sequences else state
-        return [output, state, state] if self.return_state else output
 
     # ---- configuration ------------------------------------------------------------------
     def get_config(self):
@@ -344,4 +392,4 @@ class ConvLSTM2D(RNN):
         return cls(**config_)
 
 
-__all__ = ["ConvLSTM2D", "ConvLSTM2DCell"]
+__all__ = ["ConvLSTM2D", "ConvLSTM2DCell", "ConvRNN2D"]
