@@ -105,8 +105,8 @@ class ImageDataGenerator:
         preprocessing_function: Function applied to each image (rank 3) after augmentation.
         data_format: `"channels_last"` or `"channels_first"`; defaults to the configured one.
         validation_split: Fraction of the data `subset="validation"` takes, in `[0, 1)`.
-        interpolation_order: Spline order used by the affine transforms (0 to 5).
         dtype: Type of the generated arrays; defaults to the configured float type.
+        interpolation_order: Spline order used by the affine transforms (0 to 5).
 
     Example:
         >>> gen = ImageDataGenerator(rescale=1 / 255, horizontal_flip=True)
@@ -138,8 +138,8 @@ class ImageDataGenerator:
         preprocessing_function: Callable[[np.ndarray], np.ndarray] | None = None,
         data_format: str | None = None,
         validation_split: float = 0.0,
-        interpolation_order: int = 1,
         dtype: Any = None,
+        interpolation_order: int = 1,
     ) -> None:
         options = {name: value for name, value in locals().items() if name != "self"}
         zoom_range = check_options(options)
@@ -176,8 +176,8 @@ class ImageDataGenerator:
         save_to_dir: str | None = None,
         save_prefix: str = "",
         save_format: str = "png",
-        ignore_class_split: bool = False,
         subset: str | None = None,
+        ignore_class_split: bool = False,
     ) -> NumpyArrayIterator:
         """Batches of augmented images (and labels) from arrays.
 
@@ -191,8 +191,8 @@ class ImageDataGenerator:
             save_to_dir: Folder to save augmented images to, or None.
             save_prefix: File name prefix of saved images.
             save_format: File format of saved images.
-            ignore_class_split: Allow the subsets to hold different label sets.
             subset: `"training"` or `"validation"` with `validation_split`, or None.
+            ignore_class_split: Allow the subsets to hold different label sets.
 
         Returns:
             A `NumpyArrayIterator` yielding `x`, `(x, y)` or `(x, y, sample_weight)`.
@@ -273,6 +273,40 @@ class ImageDataGenerator:
             interpolation=interpolation,
             keep_aspect_ratio=keep_aspect_ratio,
             dtype=self.dtype,
+        )
+
+    def flow_from_dataframe(
+        self,
+        dataframe: Any,
+        directory: Any,
+        x_col: str = "filename",
+        y_col: Any = "class",
+        has_ext: bool = True,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        subset: str | None = None,
+        interpolation: str = "nearest",
+    ) -> Any:
+        """Batches of augmented images whose file names (and labels) a pandas DataFrame
+        lists, read from `directory` (needs pandas).
+
+        The arguments are `DataFrameIterator`'s (kerasfront/preprocessing/image_dataframe.py):
+        `x_col` names the files (with extensions when `has_ext`), `y_col` the labels;
+        `class_mode` also takes "other" (the `y_col` values as targets).
+        """
+        from kerasfront.preprocessing.image_dataframe import DataFrameIterator
+
+        arguments = {k: v for k, v in locals().items() if k not in ("self", "DataFrameIterator")}
+        return DataFrameIterator(
+            image_data_generator=self, data_format=self.data_format, dtype=self.dtype, **arguments
         )
 
     def standardize(self, x: np.ndarray) -> np.ndarray:

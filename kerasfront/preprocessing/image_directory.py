@@ -64,8 +64,8 @@ class DirectoryIterator(Iterator):
         subset: `"training"` or `"validation"` for one side of the generator's
             `validation_split` (validation is the first files of each class), or None.
         interpolation: Resampling filter used for resizing (see `load_img`).
-        keep_aspect_ratio: Crop to the target aspect ratio before resizing.
         dtype: Type of the batches; defaults to the configured float type.
+        keep_aspect_ratio: Crop to the target aspect ratio before resizing.
     """
 
     allowed_class_modes = ("categorical", "binary", "sparse", "input", None)
@@ -88,8 +88,8 @@ class DirectoryIterator(Iterator):
         follow_links: bool = False,
         subset: str | None = None,
         interpolation: str = "nearest",
-        keep_aspect_ratio: bool = False,
         dtype: Any = None,
+        keep_aspect_ratio: bool = False,
     ) -> None:
         self.data_format = resolve_data_format(data_format)
         self.dtype = resolve_dtype(dtype)

@@ -180,8 +180,8 @@ class NumpyArrayIterator(Iterator):
         save_format: File format of saved images.
         subset: `"training"` or `"validation"` to take one side of the generator's
             `validation_split` (validation is the first part of the array), or None.
-        ignore_class_split: Allow the two subsets to hold different label sets.
         dtype: Type of the image batches; defaults to the configured float type.
+        ignore_class_split: Allow the two subsets to hold different label sets.
     """
 
     def __init__(
@@ -198,8 +198,8 @@ class NumpyArrayIterator(Iterator):
         save_prefix: str = "",
         save_format: str = "png",
         subset: str | None = None,
-        ignore_class_split: bool = False,
         dtype: Any = None,
+        ignore_class_split: bool = False,
     ) -> None:
         self.data_format = resolve_data_format(data_format)
         self.dtype = resolve_dtype(dtype)

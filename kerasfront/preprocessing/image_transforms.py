@@ -114,14 +114,17 @@ def apply_affine_transform(
     shear: float = 0,
     zx: float = 1,
     zy: float = 1,
-    row_axis: int = 1,
-    col_axis: int = 2,
-    channel_axis: int = 0,
+    row_axis: int = 0,
+    col_axis: int = 1,
+    channel_axis: int = 2,
     fill_mode: str = "nearest",
     cval: float = 0.0,
     order: int = 1,
 ) -> np.ndarray:
     """Rotates, shifts, shears and zooms one image.
+
+    The axes default to a channels_last image `(rows, cols, channels)`, as Keras 2.2's
+    `apply_affine_transform` (its `random_*` functions default to channels first).
 
     The matrix maps output pixels to the input pixels they are read from, so positive
     `tx` moves the picture left and positive `ty` moves it up.

@@ -5,6 +5,7 @@ Everything here is plain NumPy and Python, so it runs the same whatever backend 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence as AbcSequence
 from typing import Any
@@ -13,7 +14,13 @@ import numpy as np
 
 from kerasfront.utils.sequence import Sequence
 
-__all__ = ["pad_sequences", "skipgrams", "make_sampling_table", "TimeseriesGenerator"]
+__all__ = [
+    "pad_sequences",
+    "skipgrams",
+    "make_sampling_table",
+    "TimeseriesGenerator",
+    "timeseries_generator_from_json",
+]
 
 _SIDES = ("pre", "post")
 # Euler-Mascheroni constant rounded as in the Keras 2 sampling-table formula, so that tables match.
@@ -382,3 +389,39 @@ class TimeseriesGenerator(Sequence):
         if self.reverse:
             samples = samples[:, ::-1, ...]
         return samples, targets
+
+    def get_config(self) -> dict:
+        """The constructor's arguments, with `data` and `targets` as JSON text (Keras 2's
+        layout). `start_index` is the one given to the constructor, so the config makes
+        the same generator again (Keras 2 saved it shifted by `length`)."""
+        texts = {}
+        for name in ("data", "targets"):
+            value = getattr(self, name)
+            try:
+                texts[name] = json.dumps(value.tolist() if hasattr(value, "tolist") else value)
+            except TypeError as error:
+                raise TypeError(
+                    f"TimeseriesGenerator.get_config: `{name}` is not JSON serializable "
+                    f"({type(value).__name__}): {error}"
+                ) from None
+        names = "length sampling_rate stride end_index shuffle reverse batch_size".split()
+        return {
+            **texts,
+            **{name: getattr(self, name) for name in names},
+            "start_index": self.start_index - self.length,
+        }
+
+    def to_json(self, **kwargs) -> str:
+        """`{"class_name": "TimeseriesGenerator", "config": get_config()}` as JSON text;
+        `kwargs` go to `json.dumps`."""
+        return json.dumps(
+            {"class_name": type(self).__name__, "config": self.get_config()}, **kwargs
+        )
+
+
+def timeseries_generator_from_json(json_string: str) -> TimeseriesGenerator:
+    """The generator `TimeseriesGenerator.to_json` described."""
+    config = dict(json.loads(json_string).get("config", {}))
+    config["data"] = np.array(json.loads(config["data"]))
+    config["targets"] = np.array(json.loads(config["targets"]))
+    return TimeseriesGenerator(**config)

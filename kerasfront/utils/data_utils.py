@@ -23,6 +23,8 @@ import zlib
 from typing import Any
 
 from kerasfront import config
+from kerasfront.utils.enqueuers import GeneratorEnqueuer, OrderedEnqueuer, SequenceEnqueuer  # noqa: F401
+from kerasfront.utils.sequence import Sequence  # noqa: F401 (Keras 2's module path)
 
 # The function that opens a URL. Module-level so that tests (and users behind unusual proxies)
 # can swap it; `file://` origins work with the default one.

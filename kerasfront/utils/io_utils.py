@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["HDF5Matrix"]
+__all__ = ["HDF5Matrix", "ask_to_proceed_with_overwrite"]
 
 # Soft links may point at other soft links; a bound stops a cycle from recursing forever.
 _MAX_LINK_HOPS = 32
@@ -218,3 +218,12 @@ class HDF5Matrix:
     def size(self) -> int:
         """Total number of elements in the view."""
         return int(np.prod(self.shape))
+
+
+def ask_to_proceed_with_overwrite(filepath) -> bool:
+    """Asks on the terminal whether to overwrite `filepath`; True for "y", False for "n"
+    (asked again until one of them is given)."""
+    answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n] ").strip().lower()
+    while answer not in ("y", "n"):
+        answer = input('Enter "y" (overwrite) or "n" (cancel). ').strip().lower()
+    return answer == "y"

@@ -43,13 +43,34 @@ class Progbar:
         target: total steps, or None when unknown.
         width: characters of the bar.
         verbose: 1 = bar (redrawn on a terminal), 2 = one summary line at the end.
+        interval: the least seconds between two redraws of the bar.
+        stateful_metrics: names of values (given as a list of pairs, see `update`) shown
+            as given instead of averaged over the steps.
         stream: where to write (default stdout).
+
+    Example (Keras 2's form: values as `(name, value)` pairs, averaged over the steps):
+        >>> bar = Progbar(10, stateful_metrics=["acc"])
+        >>> bar.update(5, [("loss", 1.0), ("acc", 0.5)])  # shows loss 1.0, acc 0.5
+        >>> bar.add(5, [("loss", 3.0), ("acc", 0.75)])  # shows loss 2.0, acc 0.75
     """
 
-    def __init__(self, target, width=30, verbose=1, stream=None):
+    def __init__(
+        self,
+        target,
+        width=30,
+        verbose=1,
+        interval=REDRAW_INTERVAL,
+        stateful_metrics=None,
+        stream=None,
+    ):
         self.target = target
         self.width = width
         self.verbose = verbose
+        self.interval = interval
+        self.stateful_metrics = set(stateful_metrics or ())
+        # Keras 2's running averages: name -> [sum of value * steps, steps].
+        self._totals: dict = {}
+        self._seen = 0
         self.stream = stream or sys.stdout
         self.dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.start = time.perf_counter()
@@ -63,13 +84,44 @@ class Progbar:
         return (
             self.verbose == 1
             and self.dynamic
-            and (time.perf_counter() - self.last_draw) >= REDRAW_INTERVAL
+            and (time.perf_counter() - self.last_draw) >= self.interval
         )
+
+    def _averaged(self, current: int, pairs) -> dict:
+        """Keras 2's `values`: a list of `(name, value)`, each averaged over the steps it
+        was given for (weighted by the steps each update advanced), except the names in
+        `stateful_metrics`, shown as given."""
+        steps = max(current - self._seen, 1)
+        self._seen = current
+        for name, value in pairs:
+            if name in self.stateful_metrics:
+                self._totals[name] = [value, 1]
+            else:
+                total = self._totals.setdefault(name, [0.0, 0])
+                total[0] += value * steps
+                total[1] += steps
+        return {name: total / count for name, (total, count) in self._totals.items()}
+
+    def add(self, n: int, values=None) -> None:
+        """Advances by `n` steps (Keras 2): `update(steps so far + n, values)`."""
+        self.update(self._seen + n, values)
 
     def update(
         self, current: int, values: dict | None = None, finalize: bool | None = None
     ) -> None:
-        """Draws step `current` with `values` (name -> float) when due."""
+        """Draws step `current` with `values` when due.
+
+        Args:
+            current: the step reached.
+            values: a dict name -> value, shown as given (the form fit's logs use), or
+                Keras 2's list of `(name, value)` pairs, averaged over the steps (see the
+                class docstring).
+            finalize: whether this is the last update (default: `current >= target`).
+        """
+        if values is not None and not isinstance(values, dict):
+            values = self._averaged(current, values)
+        else:
+            self._seen = current
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         if not finalize and not self.due(current):

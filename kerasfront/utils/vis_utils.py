@@ -162,9 +162,9 @@ class _DotBuilder:
 def model_to_dot(
     model,
     show_shapes: bool = False,
-    show_dtype: bool = False,
     show_layer_names: bool = True,
     rankdir: str = "TB",
+    show_dtype: bool = False,
     expand_nested: bool = False,
     dpi: int = 96,
     subgraph: bool = False,
@@ -174,9 +174,10 @@ def model_to_dot(
     Args:
         model: a built Sequential or functional model; a subclassed model is one box.
         show_shapes: show each layer's input and output shapes.
-        show_dtype: show the dtype of each layer's outputs.
         show_layer_names: show layer names before their class names.
         rankdir: Graphviz's direction: "TB" (top to bottom) or "LR" (left to right).
+        show_dtype: show the dtype of each layer's outputs (after Keras 2's positional
+            arguments, which end with `rankdir`).
         expand_nested: draw nested models' layers in a dashed cluster.
         dpi: the image resolution.
         subgraph: return a cluster to place inside another graph.
@@ -222,9 +223,9 @@ def plot_model(
     model,
     to_file: str = "model.png",
     show_shapes: bool = False,
-    show_dtype: bool = False,
     show_layer_names: bool = True,
     rankdir: str = "TB",
+    show_dtype: bool = False,
     expand_nested: bool = False,
     dpi: int = 96,
 ):

@@ -161,6 +161,14 @@ class BaseWrapper(support.BaseEstimator):
         return chosen
 
     # ---- training ------------------------------------------------------------------------
+    def fit(self, x, y, **kwargs) -> BaseWrapper:
+        """Builds a new model with `build_fn` and trains it on `(x, y)` as given (Keras
+        2's base `fit`, for direct subclasses of BaseWrapper; KerasClassifier and
+        KerasRegressor check and encode their targets first). `kwargs` are arguments of
+        `Model.fit` that override sk_params. Returns the estimator."""
+        x, y = np.asarray(x), np.asarray(y)
+        return self._fit_model(x, y, self._data_meta(x), kwargs)
+
     def _build_model(self, meta: dict):
         build = self._require_build_function()
         self.check_params(self._sk_params)
