@@ -541,3 +541,19 @@ def test_callback_list_in_a_loop_written_by_hand():
     ]
     assert history.history == {"loss": [0.25]}
     assert len(list(callback_list)) == 2
+
+
+def test_keras22_metric_log_names_are_answered():
+    """Keras 2.2 logged `metrics=["mae"]` under the function's name; code reading
+    `history.history["val_mean_absolute_error"]` or monitoring it keeps working."""
+    model = models.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", metrics=["mae", "acc"])
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 2)).astype("float32")
+    y = rng.normal(size=(6, 1)).astype("float32")
+    stopper = callbacks.EarlyStopping(monitor="val_mean_absolute_error", patience=5)
+    history = model.fit(x, y, epochs=2, verbose=0, validation_split=0.5, callbacks=[stopper])
+    assert history.history["mean_absolute_error"] == history.history["mae"]
+    assert history.history["val_mean_absolute_error"] == history.history["val_mae"]
+    assert history.history["val_accuracy"] == history.history["val_acc"]
+    assert stopper.best == min(history.history["val_mae"])

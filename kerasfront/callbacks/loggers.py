@@ -86,10 +86,11 @@ class BaseLogger(Callback):
 class EpochValues(dict):
     """`History.history`: a dict from log names to per-epoch values that also answers
     `["acc"]`/`["val_acc"]` for `accuracy`/`val_accuracy` and the reverse, as Keras 2.2 code
-    reads `history.history["acc"]` (see `monitoring.other_accuracy_spelling`)."""
+    reads `history.history["acc"]`, and Keras 2.2's function names of metrics given by short
+    names (`["mean_absolute_error"]` for `mae`; see `monitoring.other_metric_spelling`)."""
 
     def __missing__(self, key):
-        other = monitoring.other_accuracy_spelling(key) if isinstance(key, str) else None
+        other = monitoring.other_metric_spelling(key) if isinstance(key, str) else None
         if other is not None and dict.__contains__(self, other):
             return self[other]
         raise KeyError(key)

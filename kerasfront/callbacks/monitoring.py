@@ -34,11 +34,25 @@ def improves(mode: str, current: float, best: float, min_delta: float) -> bool:
     return current + min_delta < best
 
 
-def other_accuracy_spelling(name: str) -> str | None:
-    """The same accuracy under Keras's other spelling: Keras 2.2 logged `metrics=["accuracy"]`
-    as `acc`/`val_acc` and Keras 2.3+ as `accuracy`/`val_accuracy`. Code written for either
-    monitors its own spelling, so a monitor finds the value under the other one too."""
-    for short, long in (("acc", "accuracy"),):
+# (short, long) spellings of one metric in the logs. Keras 2.2 logged `metrics=["accuracy"]`
+# as `acc`, and a metric given by a short name under its function's name (`metrics=["mae"]`
+# as `mean_absolute_error`, `val_mean_absolute_error`); tf.keras logs the names as given.
+_SPELLINGS = (
+    ("acc", "accuracy"),
+    ("mae", "mean_absolute_error"),
+    ("mse", "mean_squared_error"),
+    ("mape", "mean_absolute_percentage_error"),
+    ("msle", "mean_squared_logarithmic_error"),
+    ("kld", "kullback_leibler_divergence"),
+    ("cosine", "cosine_proximity"),
+)
+
+
+def other_metric_spelling(name: str) -> str | None:
+    """The same metric under Keras's other spelling (see `_SPELLINGS`), or None. Code
+    written for Keras 2.2 or for tf.keras monitors and reads its own spelling, so a
+    monitor or `history.history` finds the value under the other one too."""
+    for short, long in _SPELLINGS:
         if name == short or name.endswith("_" + short):
             return name[: -len(short)] + long
         if name == long or name.endswith("_" + long):
@@ -78,7 +92,7 @@ class MonitorReader:
         (the callback's) may say whether fit validates at all (`do_validation`)."""
         logs = logs or {}
         self.last_keys = sorted(logs)
-        for key in (self.monitor, other_accuracy_spelling(self.monitor)):
+        for key in (self.monitor, other_metric_spelling(self.monitor)):
             if key in logs:
                 self.seen = True
                 return float(logs[key])
