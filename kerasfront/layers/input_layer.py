@@ -80,9 +80,20 @@ class InputLayer(Layer):
 
 
 def Input(  # noqa: N802 (Keras's name)
-    shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None, batch_size=None
+    shape=None,
+    batch_shape=None,
+    name=None,
+    dtype=None,
+    sparse=False,
+    tensor=None,
+    batch_size=None,
+    *,
+    input_dtype=None,
 ) -> KerasTensor:
     """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of 784-vectors.
+
+    Arguments in Keras 2.2.4's positional order (shape, batch_shape, name, dtype, sparse,
+    tensor); batch_size (tf.keras) and input_dtype (Keras 1's dtype) by keyword.
 
     `tensor=` (Keras 2) makes the input stand for an existing tensor: a graph tensor
     (`K.concatenate([K.variable(a), K.placeholder(...)])`, as the style-transfer example
@@ -91,6 +102,10 @@ def Input(  # noqa: N802 (Keras's name)
     loss on the model's layers is computed from that tensor's own inputs (a Variable is
     read at each run, an array is a constant). See `kerasfront/layers/input_source.py`.
     """
+    if input_dtype is not None:  # Keras 1's name, which Keras 2 still converted
+        if dtype is not None:
+            raise TypeError(f"Input {name!r}: give dtype or input_dtype (Keras 1), not both.")
+        dtype = input_dtype
     if tensor is not None:
         from kerasfront.layers.input_source import input_from_tensor
 

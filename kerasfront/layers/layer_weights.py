@@ -27,6 +27,9 @@ class LayerWeights:
         constraint=None,
     ) -> Variable:
         """Creates a weight of this layer, initialised now, and returns it."""
+        if isinstance(name, (tuple, list)) and (shape is None or isinstance(shape, str)):
+            # Keras 2 still took the older order, shape first (`add_weight((3, 4), "w")`).
+            name, shape = shape, name
         shape = tuple(int(d) for d in (shape or ()))
         dtype = dtype or self.dtype
         if initializer is None:

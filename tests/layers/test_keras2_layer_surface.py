@@ -688,3 +688,23 @@ def test_layers_serialize_and_deserialize():
     assert isinstance(loaded, layers.Dense) and loaded.get_config() == dense.get_config()
     with pytest.raises(ValueError, match="NoSuchLayer"):
         layers.deserialize({"class_name": "NoSuchLayer", "config": {}})
+
+
+def test_keras2_legacy_spellings_of_input_and_add_weight():
+    with pytest.raises(TypeError, match="input_dtype"):
+        layers.Input((2,), dtype="float32", input_dtype="float32")
+    assert layers.Input((2,), input_dtype="float64").dtype == "float64"
+
+    class Scaled(layers.Layer):
+        def build(self, input_shape):
+            # The shape-first order Keras 2 still converted.
+            self.scale = self.add_weight((input_shape[-1],), "scale", initializer="ones")
+            super().build(input_shape)
+
+        def call(self, inputs):
+            return inputs * self.scale
+
+    layer = Scaled()
+    layer.build((None, 3))
+    assert [tuple(w.shape) for w in layer.get_weights()] == [(3,)]
+    assert "scale" in layer.weights[0].name
