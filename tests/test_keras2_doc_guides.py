@@ -97,3 +97,18 @@ def test_layers_answer_the_masks_of_their_calls_as_keras2():
     assert shared.get_input_mask_at(1) is None
     with pytest.raises(AttributeError, match="get_output_mask_at"):
         _ = shared.output_mask
+
+
+def test_tensorboard_takes_embedding_arguments_while_embeddings_are_off(tmp_path):
+    # Keras 2 read embeddings_layer_names/_metadata/_data only when embeddings_freq > 0;
+    # an array given as embeddings_data made our check raise NumPy's ambiguous-truth error.
+    data = np.zeros((4, 3), "float32")
+    board = keras.callbacks.TensorBoard(
+        log_dir=str(tmp_path),
+        embeddings_freq=0,
+        embeddings_layer_names=["embedding"],
+        embeddings_data=data,
+    )
+    assert board.log_dir == str(tmp_path)
+    with pytest.raises(ValueError, match="embeddings_freq=1 is not supported"):
+        keras.callbacks.TensorBoard(log_dir=str(tmp_path), embeddings_freq=1, embeddings_data=data)

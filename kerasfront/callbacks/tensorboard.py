@@ -84,7 +84,13 @@ class TensorBoard(Callback):
         for name, value in kwargs.items():
             if name not in _UNSUPPORTED:
                 raise TypeError(f"TensorBoard got an unexpected argument {name!r}.")
-            if value != _UNSUPPORTED[name]:
+            # Keras 2 reads the embeddings' layers, metadata and data only when
+            # embeddings_freq > 0, so they may be set while it is 0.
+            if name.startswith("embeddings_") and name != "embeddings_freq" and not embeddings_freq:
+                continue
+            default = _UNSUPPORTED[name]
+            # `is None` since embeddings_data may be an array (no truth value for `!=`).
+            if (value is not None) if default is None else (value != default):
                 raise ValueError(
                     f"TensorBoard: {name}={value!r} is not supported by kerasfront (only "
                     f"{_UNSUPPORTED[name]!r}); scalars, weight histograms and the model "
