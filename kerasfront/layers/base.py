@@ -58,6 +58,7 @@ _BASE_KWARGS = {
     "input_dim",
     "weights",
     "activity_regularizer",
+    "input_dtype",  # Keras 2: the dtype of the input a Sequential model makes for the layer
 }
 
 
@@ -106,6 +107,8 @@ class Layer(NodeAccessors, LayerWeights):
         self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
         self.dtype = kwargs.get("dtype") or config.floatx()
         self._initial_weights = kwargs.get("weights")
+        if kwargs.get("input_dtype") is not None:
+            self.input_dtype = kwargs["input_dtype"]  # read by Sequential (see Embedding)
         self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self._batch_input_shape = self._batch_shape_from(kwargs)
         parameters = inspect.signature(self.call).parameters

@@ -29,7 +29,7 @@ KERAS2_MODULE_NAMES = {
         "Deconvolution3D Deconv3D AtrousConvolution1D AtrousConvolution2D AtrousConv1D "
         "AtrousConv2D"
     ),
-    "convolutional_recurrent": "ConvLSTM2D ConvLSTM2DCell",
+    "convolutional_recurrent": "ConvRNN2D ConvLSTM2D ConvLSTM2DCell",
     "pooling": (
         "MaxPooling1D AveragePooling1D MaxPooling2D AveragePooling2D MaxPooling3D "
         "AveragePooling3D GlobalAveragePooling1D GlobalMaxPooling1D GlobalAveragePooling2D "
@@ -708,3 +708,11 @@ def test_keras2_legacy_spellings_of_input_and_add_weight():
     layer.build((None, 3))
     assert [tuple(w.shape) for w in layer.get_weights()] == [(3,)]
     assert "scale" in layer.weights[0].name
+
+
+def test_input_dtype_of_a_first_layer_types_the_sequential_input():
+    from kerasfront import models
+
+    # Keras 2's base-layer `input_dtype`: the dtype of the input placed before the layer.
+    model = models.Sequential([layers.Embedding(5, 2, input_shape=(3,), input_dtype="int64")])
+    assert model.inputs[0].dtype == "int64"
