@@ -557,3 +557,19 @@ def test_keras22_metric_log_names_are_answered():
     assert history.history["val_mean_absolute_error"] == history.history["val_mae"]
     assert history.history["val_accuracy"] == history.history["val_acc"]
     assert stopper.best == min(history.history["val_mae"])
+
+
+def test_compile_takes_keras2_keywords():
+    model = models.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile(
+        optimizer="sgd",
+        loss="mse",
+        metrics=None,
+        loss_weights=None,
+        sample_weight_mode=None,
+        weighted_metrics=None,
+        target_tensors=None,
+    )
+    assert model.metrics_names == ["loss"]
+    with pytest.raises(TypeError, match="target_tensors"):
+        model.compile("sgd", "mse", target_tensors=[K.placeholder(shape=(None, 1))])

@@ -82,13 +82,23 @@ class Trainer(InferenceMethods, GeneratorMethods):
                 steps (a Dense 16-32-4 model on one CPU thread: 1.24x the native loop's
                 step time instead of 1.35x eager). JAX always jits with XLA.
             steps_per_execution: accepted as 1 only (tf.keras's default).
+            target_tensors: Keras 2's argument, accepted as None only.
         """
         steps_per_execution = kwargs.pop("steps_per_execution", 1)
+        if "target_tensors" in kwargs and kwargs["target_tensors"] is None:
+            del kwargs["target_tensors"]  # Keras 2's default: targets come as data
         if kwargs:
+            hint = (
+                " Keras 2's target_tensors (tensors fed as targets) are not supported: pass "
+                "the targets as y to fit, evaluate or train_on_batch."
+                if "target_tensors" in kwargs
+                else ""
+            )
             raise TypeError(
                 f"compile got unexpected keyword arguments {sorted(kwargs)}; it takes "
                 "optimizer, loss, metrics, loss_weights, sample_weight_mode, "
-                "weighted_metrics, run_eagerly, jit_compile and steps_per_execution."
+                "weighted_metrics, run_eagerly, jit_compile and steps_per_execution "
+                f"(target_tensors only as None).{hint}"
             )
         if steps_per_execution not in (1, None):
             raise ValueError(
