@@ -440,7 +440,7 @@ def test_keras_2_2_functions_inside_a_trained_lambda():
 
 # What `keras.utils` exported in Keras 2.2.4, and its submodules' public names.
 KERAS_2_UTILS_NAMES = """
-HDF5Matrix get_file Sequence GeneratorEnqueuer OrderedEnqueuer CustomObjectScope
+HDF5Matrix h5dict get_file Sequence GeneratorEnqueuer OrderedEnqueuer CustomObjectScope
 custom_object_scope get_custom_objects serialize_keras_object deserialize_keras_object
 Progbar convert_all_kernels_in_model get_source_inputs print_summary plot_model
 to_categorical normalize multi_gpu_model np_utils generic_utils data_utils io_utils
@@ -449,7 +449,7 @@ conv_utils layer_utils vis_utils multi_gpu_utils
 KERAS_2_UTILS_MODULES = {
     "np_utils": "to_categorical normalize",
     "data_utils": "get_file Sequence SequenceEnqueuer OrderedEnqueuer GeneratorEnqueuer",
-    "io_utils": "HDF5Matrix ask_to_proceed_with_overwrite",
+    "io_utils": "HDF5Matrix H5Dict h5dict ask_to_proceed_with_overwrite",
     "layer_utils": "count_params print_summary convert_all_kernels_in_model "
     "convert_dense_weights_data_format get_source_inputs",
     "vis_utils": "model_to_dot plot_model",
@@ -638,6 +638,36 @@ def test_generic_utils_helpers():
     assert g.is_all_none([None, None]) and not g.is_all_none([None, 0])
 
 
+def test_h5dict_round_trip_and_safety(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    from kerasfront.utils.io_utils import H5Dict
+
+    path = str(tmp_path / "store.h5")
+    with H5Dict(path, mode="w") as store:
+        store["weights"] = np.arange(6.0).reshape(2, 3)
+        store["name"] = "dense"
+        store["layer_names"] = ["a", "b"]
+        store["layer"]["bias"] = np.ones(3)  # a missing key makes a group
+        with pytest.raises(KeyError, match="exists"):
+            store["weights"] = np.zeros(2)
+    with h5py.File(str(tmp_path / "other.h5"), "w") as other:
+        other["x"] = np.zeros(2)
+    with h5py.File(path, "a") as raw:
+        raw["elsewhere"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/x")
+    with H5Dict(path, mode="r") as store:
+        np.testing.assert_array_equal(store["weights"], np.arange(6.0).reshape(2, 3))
+        assert store["name"] == "dense" and store["layer_names"] == ["a", "b"]
+        np.testing.assert_array_equal(store["layer"]["bias"], np.ones(3))
+        assert "layer" in store and "name" in store and store.get("missing") is None
+        with pytest.raises(ValueError, match="external link"):
+            store["elsewhere"]
+        with pytest.raises(ValueError, match="read only"):
+            store["new"] = 1
+    memory = H5Dict({})
+    memory["group"]["value"] = 3
+    assert memory["group"]["value"] == 3
+
+
 def test_conv_utils_lengths_and_kernel_flip():
     from kerasfront.utils import conv_utils
 
@@ -823,6 +853,8 @@ nasnet.NASNetLarge(input_shape=None, include_top=True, weights='imagenet', input
     pooling=None, classes=1000, **kwargs)
 nasnet.NASNetMobile(input_shape=None, include_top=True, weights='imagenet', input_tensor=None,
     pooling=None, classes=1000, **kwargs)
+resnet50.identity_block(input_tensor, kernel_size, filters, stage, block)
+resnet50.conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2))
 inception_v3.conv2d_bn(x, filters, num_row, num_col, padding='same', strides=(1, 1), name=None)
 inception_resnet_v2.inception_resnet_block(x, scale, block_type, block_idx, activation='relu')
 imagenet_utils.preprocess_input(x, data_format=None, mode='caffe', **kwargs)
@@ -964,3 +996,28 @@ def test_base_wrapper_fit_trains_on_targets_as_given():
     estimator = Plain(build, units=2, epochs=1, batch_size=4, verbose=0)
     assert estimator.fit(data(8, 3), data(8, 2, seed=1)) is estimator
     assert estimator.model_.output_shape == (None, 2) and len(estimator.history_["loss"]) == 1
+
+
+def test_resnet50_keras_2_2_blocks_against_numpy():
+    from kerasfront.applications.resnet50 import conv_block, identity_block
+
+    inputs = keras.Input((3, 3, 4))
+    hidden = identity_block(inputs, 1, (2, 3, 4), stage=2, block="a")
+    outputs = conv_block(hidden, 3, (2, 2, 5), stage=3, block="b", strides=(2, 2))
+    model = keras.Model(inputs, outputs)
+    names = {layer.name for layer in model.layers}
+    assert {"res2a_branch2a", "bn2a_branch2c", "res3b_branch1", "bn3b_branch1"} <= names
+    assert model.output_shape == (None, 2, 2, 5)
+    # The identity block alone, against NumPy: 1x1 convolutions are matrix products, and
+    # freshly made batch normalizations divide by sqrt(1 + 0.001) at inference.
+    block = keras.Model(inputs, hidden)
+    x = data(2, 3, 3, 4, seed=8).astype("float64")
+    scale = 1.0 / np.sqrt(1.0 + 1e-3)
+    h = x
+    for part in ("2a", "2b", "2c"):
+        kernel, bias = block.get_layer("res2a_branch" + part).get_weights()
+        h = (h @ kernel[0, 0] + bias) * scale
+        if part != "2c":
+            h = np.maximum(h, 0.0)
+    expected = np.maximum(h + x, 0.0)
+    close(block.predict(x.astype("float32"), verbose=0), expected)

@@ -3,10 +3,11 @@
 Layer names follow keras-applications 1.0.8's `resnet_common` (the names of
 `keras.applications.resnet.ResNet50` in Keras 2.2.5+ and of `tf.keras.applications`):
 `conv1_conv`, `conv2_block1_1_conv`, ..., `probs`, with batch normalization epsilon
-1.001e-5. The older `keras.applications.resnet50` module (`res2a_branch2a`, `fc1000`,
+1.001e-5. The older `keras.applications.resnet50` model (`res2a_branch2a`, `fc1000`,
 epsilon 1e-3) is not reproduced, and its weight files (release v0.2 of
 deep-learning-models) do not fit this model: use the `resnet` release's files, which
-`weights='imagenet'` downloads.
+`weights='imagenet'` downloads. Its public blocks, `identity_block` and `conv_block`, are
+here with their Keras 2.2 names, for ResNets built block by block.
 """
 
 from __future__ import annotations
@@ -61,6 +62,51 @@ def residual_stage(x, filters: int, blocks: int, name: str, strides: int = 2):
     for index in range(2, blocks + 1):
         x = bottleneck_block(x, filters, f"{name}_block{index}", project=False)
     return x
+
+
+def _keras22_block(input_tensor, kernel_size, filters, stage, block, strides, shortcut):
+    """The residual block of Keras 2.2's `keras.applications.resnet50` (names
+    `res2a_branch2a`, `bn2a_branch2a`, ...; batch normalization epsilon 1e-3)."""
+    conv_name = f"res{stage}{block}_branch"
+    bn_name = f"bn{stage}{block}_branch"
+    axis = building.channel_axis()
+    x = input_tensor
+    steps = ((filters[0], 1, strides, "2a"), (filters[1], kernel_size, 1, "2b"))
+    for width, size, stride, part in (*steps, (filters[2], 1, 1, "2c")):
+        padding = "same" if part == "2b" else "valid"
+        x = layers.Conv2D(
+            width, size, strides=stride, padding=padding, kernel_initializer="he_normal",
+            name=conv_name + part,
+        )(x)  # fmt: skip
+        x = layers.BatchNormalization(axis=axis, name=bn_name + part)(x)
+        if part != "2c":
+            x = layers.Activation("relu")(x)
+    if shortcut:
+        input_tensor = layers.Conv2D(
+            filters[2], 1, strides=strides, kernel_initializer="he_normal", name=conv_name + "1"
+        )(input_tensor)
+        input_tensor = layers.BatchNormalization(axis=axis, name=bn_name + "1")(input_tensor)
+    return layers.Activation("relu")(layers.add([x, input_tensor]))
+
+
+def identity_block(input_tensor, kernel_size, filters, stage, block):
+    """Keras 2.2's residual block whose shortcut is its input (for building ResNets
+    block by block; `ResNet50` itself uses the newer `bottleneck_block`).
+
+    Args:
+        input_tensor: the block's input.
+        kernel_size: the middle convolution's window.
+        filters: the three convolutions' filters; the last must equal the input's width.
+        stage, block: name parts (`stage=2, block="a"` gives `res2a_branch2a`, ...).
+    """
+    return _keras22_block(input_tensor, kernel_size, filters, stage, block, 1, shortcut=False)
+
+
+def conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2)):
+    """Keras 2.2's residual block with a strided 1x1 convolution on its shortcut
+    (`res<stage><block>_branch1`); the arguments are `identity_block`'s plus the stride
+    of the first convolution and of the shortcut."""
+    return _keras22_block(input_tensor, kernel_size, filters, stage, block, strides, shortcut=True)
 
 
 def ResNet50(  # noqa: N802 (Keras's name)
@@ -132,4 +178,4 @@ def preprocess_input(x, data_format=None, **kwargs):
     return _preprocess(x, data_format=data_format, mode="caffe")
 
 
-__all__ = ["ResNet50", "decode_predictions", "preprocess_input"]
+__all__ = ["ResNet50", "conv_block", "decode_predictions", "identity_block", "preprocess_input"]

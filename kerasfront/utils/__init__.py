@@ -15,6 +15,7 @@ _EXPORTS = {
     "convert_all_kernels_in_model": "kerasfront.utils.layer_utils",
     "deserialize_keras_object": "kerasfront.utils.generic_helpers",
     "get_source_inputs": "kerasfront.utils.layer_utils",
+    "h5dict": "kerasfront.utils.hdf5_dict",
     "Progbar": "kerasfront.utils.progbar",
     "Sequence": "kerasfront.utils.sequence",
     "custom_object_scope": "kerasfront.saving.registry",

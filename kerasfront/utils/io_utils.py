@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["HDF5Matrix", "ask_to_proceed_with_overwrite"]
+from kerasfront.utils.hdf5_dict import H5Dict, h5dict  # noqa: F401 (Keras 2 path)
+
+__all__ = ["H5Dict", "HDF5Matrix", "ask_to_proceed_with_overwrite", "h5dict"]
 
 # Soft links may point at other soft links; a bound stops a cycle from recursing forever.
 _MAX_LINK_HOPS = 32
