@@ -71,6 +71,7 @@ from kerasfront.layers.input_layer import Input, InputLayer
 from kerasfront.layers.input_spec import InputSpec
 from kerasfront.layers.keras_tensor import KerasTensor
 from kerasfront.layers.lambda_layer import Lambda
+from kerasfront.layers.legacy_dense import Highway, MaxoutDense
 from kerasfront.layers.local import (
     LocallyConnected1D,
     LocallyConnected2D,
@@ -259,6 +260,9 @@ __all__ = [
     "ConvRNN2D",
     "TimeDistributed",
     "Wrapper",
+    # Keras 1 layers Keras 2 still exported (deprecated).
+    "Highway",
+    "MaxoutDense",
     # Keras 2's layer (de)serialization functions.
     "deserialize",
     "serialize",

@@ -716,3 +716,42 @@ def test_input_dtype_of_a_first_layer_types_the_sequential_input():
     # Keras 2's base-layer `input_dtype`: the dtype of the input placed before the layer.
     model = models.Sequential([layers.Embedding(5, 2, input_shape=(3,), input_dtype="int64")])
     assert model.inputs[0].dtype == "int64"
+
+
+# ---- Keras 1 layers Keras 2 still exported ------------------------------------------------
+def test_highway_matches_keras2s_equations():
+    from kerasfront import ops
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 3)).astype("float32")
+    with pytest.warns(UserWarning, match="deprecated"):
+        layer = layers.Highway(activation="tanh", input_dim=3)
+    layer.build((None, 3))
+    names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+    assert names == ["W", "W_carry", "b", "b_carry"]
+    w, w_carry, b, b_carry = [rng.normal(size=v.shape).astype("float32") for v in layer.weights]
+    layer.set_weights([w, w_carry, b, b_carry])
+    # NumPy reference (float32, rtol 1e-5): t = sigmoid(x Wc + bc); t tanh(x W + b) + (1 - t) x.
+    gate = 1.0 / (1.0 + np.exp(-(x @ w_carry + b_carry)))
+    expected = gate * np.tanh(x @ w + b) + (1.0 - gate) * x
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected, rtol=1e-5, atol=1e-5)
+    with pytest.warns(UserWarning):
+        again = layers.Highway.from_config(layer.get_config())
+    assert again.get_config() == {**layer.get_config(), "name": again.name}
+
+
+def test_maxout_dense_matches_keras2s_equations():
+    from kerasfront import ops
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 3)).astype("float32")
+    with pytest.warns(UserWarning, match="deprecated"):
+        layer = layers.MaxoutDense(2, nb_feature=3, W_regularizer="l2")
+    layer.build((None, 3))
+    assert [tuple(v.shape) for v in layer.weights] == [(3, 3, 2), (3, 2)]
+    w, b = [rng.normal(size=v.shape).astype("float32") for v in layer.weights]
+    layer.set_weights([w, b])
+    # NumPy reference: the maximum over the 3 affine pieces.
+    expected = np.max(np.einsum("bi,kio->bko", x, w) + b, axis=1)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected, rtol=1e-5, atol=1e-5)
+    assert len(layer.losses) == 1  # W_regularizer reaches the loss
