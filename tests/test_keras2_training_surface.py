@@ -573,3 +573,42 @@ def test_compile_takes_keras2_keywords():
     assert model.metrics_names == ["loss"]
     with pytest.raises(TypeError, match="target_tensors"):
         model.compile("sgd", "mse", target_tensors=[K.placeholder(shape=(None, 1))])
+
+
+def test_keras2_module_paths():
+    import importlib
+
+    from kerasfront import losses
+
+    paths = {
+        "kerasfront.engine.training": ["Model"],
+        "kerasfront.engine.network": ["Network"],
+        "kerasfront.engine.sequential": ["Sequential"],
+        "kerasfront.engine.saving": [
+            "load_model",
+            "model_from_config",
+            "model_from_json",
+            "model_from_yaml",
+            "save_model",
+        ],
+        "kerasfront.models": [
+            "Input",
+            "InputLayer",
+            "Model",
+            "Sequential",
+            "clone_model",
+            "load_model",
+            "model_from_config",
+            "model_from_json",
+            "model_from_yaml",
+            "save_model",
+        ],
+        "kerasfront.objectives": ["categorical_crossentropy", "mse", "get", "serialize"],
+    }
+    for path, names in paths.items():
+        module = importlib.import_module(path)
+        for name in names:
+            assert hasattr(module, name), f"{path}.{name}"
+    network = importlib.import_module("kerasfront.engine.network")
+    assert network.Network is models.Model
+    assert importlib.import_module("kerasfront.objectives").mse is losses.mse
