@@ -1,11 +1,15 @@
 """Geometric and colour transforms of single images (rank-3 NumPy arrays).
 
-The affine maths follows Keras 2: rotation, shift, shear and zoom matrices are
-multiplied in that order, in (x = column, y = row) coordinates, and applied
-around the image centre with `scipy.ndimage.affine_transform`, one channel at
-a time. Keras 2 took the centre of a non-square image with height and width
-exchanged, which moves rotated or zoomed content off centre; here the centre is
-the true one. Square images give the same arrays as Keras 2.
+The affine maths follows tf.keras's version of Keras 2's: rotation, shift, shear
+and zoom matrices are multiplied in that order, in (x = column, y = row)
+coordinates, and applied around the image centre with
+`scipy.ndimage.affine_transform`, one channel at a time. Keras 2.2 itself
+(keras-preprocessing) turned and zoomed around a point one pixel past the
+centre on each axis, and applied `tx` and `zx` along the rows although its
+docstring calls them the x direction; tf.keras fixed both, and so does this
+module (the true centre, `tx`/`zx` along the columns). `ImageDataGenerator`'s
+ranges (`width_shift_range` shifts horizontally, ...) mean the same in all of
+them; a rotated or zoomed image can differ from Keras 2.2's by that centre.
 """
 
 from __future__ import annotations
