@@ -533,7 +533,8 @@ def test_custom_callback_sees_batches_and_epochs():
     assert [set(logs) for logs in epoch_logs] == [{"loss", "mae"}] * 2
     assert [logs["loss"] for logs in epoch_logs] == history.history["loss"]
     batch_logs = [event[2] for event in recorder.events if event[0] == "batch_end"]
-    assert set(batch_logs[0]) == {"loss", "mae"}
+    assert set(batch_logs[0]) == {"batch", "size", "loss", "mae"}  # Keras 2's batch keys
+    assert [logs["size"] for logs in batch_logs[:3]] == [8, 8, 4]
     # Batch logs hold running averages over the epoch so far, ending at the epoch's value.
     np.testing.assert_allclose(batch_logs[2]["loss"], epoch_logs[0]["loss"], rtol=1e-6)
     assert recorder.model is model
