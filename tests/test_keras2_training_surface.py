@@ -75,30 +75,30 @@ def test_optimizer_positional_order_and_defaults_are_keras2s(name):
 
 def test_optimizers_called_positionally_as_in_keras2_code():
     sgd = optimizers.SGD(0.05, 0.9, 1e-4, True)
-    assert (sgd.momentum, sgd.decay, sgd.nesterov) == (0.9, 1e-4, True)
+    assert (sgd.momentum, sgd.initial_decay, sgd.nesterov) == (0.9, 1e-4, True)
     rmsprop = optimizers.RMSprop(0.002, 0.8, 1e-6, 0.01)
-    assert (rmsprop.rho, rmsprop.epsilon, rmsprop.decay, rmsprop.momentum) == (
+    assert (rmsprop.rho, rmsprop.epsilon, rmsprop.initial_decay, rmsprop.momentum) == (
         0.8,
         1e-6,
         0.01,
         0.0,
     )
     adagrad = optimizers.Adagrad(0.1, 1e-5, 0.2)
-    assert (adagrad.epsilon, adagrad.decay, adagrad.initial_accumulator_value) == (
+    assert (adagrad.epsilon, adagrad.initial_decay, adagrad.initial_accumulator_value) == (
         1e-5,
         0.2,
         0.0,
     )
     adam = optimizers.Adam(0.01, 0.8, 0.99, 1e-6, 0.1, True)
-    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.decay, adam.amsgrad) == (
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.initial_decay, adam.amsgrad) == (
         0.8,
         0.99,
         1e-6,
         0.1,
         True,
     )
-    assert optimizers.Adamax(0.01, 0.8, 0.9, 1e-6, 0.3).decay == 0.3
-    assert optimizers.Adadelta(1.0, 0.9, 1e-6, 0.3).decay == 0.3
+    assert optimizers.Adamax(0.01, 0.8, 0.9, 1e-6, 0.3).initial_decay == 0.3
+    assert optimizers.Adadelta(1.0, 0.9, 1e-6, 0.3).initial_decay == 0.3
     assert optimizers.Nadam(0.01, 0.8, 0.9, 1e-6, 0.01).schedule_decay == 0.01
     # epsilon=None means K.epsilon(), as in Keras 2.
     assert optimizers.Adam().epsilon == K.epsilon()
@@ -140,12 +140,37 @@ def test_keras224_optimizer_configs_load(class_name, config):
         assert type(optimizer).__name__ == class_name
         assert float(K.get_value(optimizer.lr)) == pytest.approx(config["lr"])
         for key, value in config.items():
-            if key != "lr":
+            if key not in ("lr", "decay"):
                 assert getattr(optimizer, key) == pytest.approx(value), key
+        assert float(K.get_value(optimizer.decay)) == pytest.approx(config.get("decay", 0.0))
     # Keras 2 spells the argument `config` (keyword use).
     assert isinstance(
         optimizers.deserialize(config={"class_name": "sgd", "config": {}}), optimizers.SGD
     )
+
+
+def test_decay_is_a_variable_as_in_keras2():
+    """Keras 2 code reads the decayed rate with K functions on `optimizer.decay`, and
+    may change the decay during training."""
+    optimizer = optimizers.SGD(lr=0.1, decay=0.5)
+    model = models.Sequential([layers.Dense(1, input_shape=(1,), use_bias=False)])
+    model.set_weights([np.ones((1, 1), "float32")])
+    model.compile(optimizer, "mse")
+    x, y = np.ones((1, 1), "float32"), np.zeros((1, 1), "float32")
+    model.train_on_batch(x, y)
+    K.set_value(optimizer.decay, 1.0)
+    model.train_on_batch(x, y)
+    w = 1.0
+    for step, decay in ((0, 0.5), (1, 1.0)):  # d(w^2)/dw = 2w
+        w -= 0.1 / (1.0 + decay * step) * 2 * w
+    np.testing.assert_allclose(model.get_weights()[0], [[w]], rtol=RTOL, atol=ATOL)
+    iterations = optimizer.iterations
+    rate = optimizer.lr / (1.0 + optimizer.decay * K.cast(iterations, K.dtype(optimizer.decay)))
+    assert float(K.eval(rate)) == pytest.approx(0.1 / 3.0)
+    assert optimizer.get_config()["decay"] == 1.0 and optimizer.initial_decay == 0.5
+    undecayed = optimizers.Adam()
+    with pytest.raises(ValueError, match="created with decay=0"):
+        K.set_value(undecayed.decay, 0.1)
 
 
 def test_get_updates_trains_through_k_function():

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from kerasfront import config, ops
-from kerasfront.backend.variables import Variable, unique_name
+from kerasfront.backend.variables import Variable, unique_name, unwrap
 from kerasfront.optimizers import schedules
 from kerasfront.optimizers.graph_updates import GraphUpdates
 
@@ -41,7 +41,10 @@ class Optimizer(GraphUpdates):
             taking the step (the number of updates done so far) and returning the rate.
             `lr` is accepted as its Keras 2 name.
         decay: Keras 2's time decay: the rate used at step `t` (counted from 0, before
-            the update) is `learning_rate(t) / (1 + decay * t)`.
+            the update) is `learning_rate(t) / (1 + decay * t)`. As in Keras 2,
+            `optimizer.decay` is a variable (`K.get_value`, `K.set_value`, `K.dtype`
+            work on it) and `optimizer.initial_decay` the float given; a decay created
+            at 0 stays 0 (setting it raises: create the optimizer with decay > 0).
         clipnorm: when the L2 norm of ALL gradients taken together exceeds it, they are
             scaled down to that norm (Keras 2's rule; tf.keras 2 clips each gradient
             separately). None or 0: no clipping.
@@ -77,7 +80,11 @@ class Optimizer(GraphUpdates):
                 f"{self.name}/learning_rate",
                 config.floatx(),
             )
-        self.decay = _non_negative(cls_name, "decay", decay)
+        self.initial_decay = _non_negative(cls_name, "decay", decay)
+        # A variable, as Keras 2 code reads it with K functions. The training step
+        # carries it only when it is on, so optimizers without decay pay nothing.
+        decay_class = Variable if self.initial_decay else _ZeroDecay
+        self.decay = decay_class(self.initial_decay, False, f"{self.name}/decay", config.floatx())
         self.clipnorm = _optional_positive(cls_name, "clipnorm", clipnorm)
         self.global_clipnorm = _optional_positive(cls_name, "global_clipnorm", global_clipnorm)
         if self.clipnorm and self.global_clipnorm:
@@ -122,15 +129,15 @@ class Optimizer(GraphUpdates):
 
     def _current_learning_rate(self):
         """The rate for this step: the schedule at `iterations`, then Keras 2's decay."""
-        if self._schedule is None and not self.decay:
+        if self._schedule is None and not self.initial_decay:
             return self._learning_rate.value
         steps = ops.cast(self.iterations.value, config.floatx())
         if self._schedule is None:
             lr = self._learning_rate.value
         else:
             lr = ops.cast(_call_schedule(self._schedule, steps), config.floatx())
-        if self.decay:
-            lr = lr * (1.0 / (1.0 + self.decay * steps))
+        if self.initial_decay:
+            lr = lr * (1.0 / (1.0 + self.decay.value * steps))
         return lr
 
     # ---- slots ---------------------------------------------------------------------------
@@ -172,7 +179,8 @@ class Optimizer(GraphUpdates):
     def variables(self) -> list[Variable]:
         """All the state a training step carries (the learning rate included)."""
         rate = [self._learning_rate] if self._learning_rate is not None else []
-        return rate + self.weights
+        decay = [self.decay] if self.initial_decay else []
+        return rate + decay + self.weights
 
     @property
     def weights(self) -> list[Variable]:
@@ -292,11 +300,16 @@ class Optimizer(GraphUpdates):
         return {
             "name": self.name,
             "learning_rate": rate,
-            "decay": self.decay,
+            "decay": self._current_decay(),
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
         }
+
+    def _current_decay(self) -> float:
+        """The decay now: the float given, unless set since (the variable holds float32)."""
+        current = self.decay.numpy()
+        return self.initial_decay if current == np.float32(self.initial_decay) else float(current)
 
     @classmethod
     def from_config(cls, config_: dict, custom_objects=None):
@@ -309,6 +322,20 @@ class Optimizer(GraphUpdates):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+class _ZeroDecay(Variable):
+    """The decay variable of an optimizer created without decay: the training step does
+    not read it, so a new value would be ignored; setting one raises instead."""
+
+    def assign(self, value) -> None:
+        if np.any(np.asarray(unwrap(value)) != 0):
+            raise ValueError(
+                f"{self.name}: the optimizer was created with decay=0, so its training step "
+                "has no decay to change. Create it with the decay to start from (e.g. "
+                "SGD(lr, decay=1e-4)) to set the decay during training."
+            )
+        super().assign(value)
 
 
 def _call_schedule(schedule, steps):
