@@ -112,3 +112,35 @@ def test_tensorboard_takes_embedding_arguments_while_embeddings_are_off(tmp_path
     assert board.log_dir == str(tmp_path)
     with pytest.raises(ValueError, match="embeddings_freq=1 is not supported"):
         keras.callbacks.TensorBoard(log_dir=str(tmp_path), embeddings_freq=1, embeddings_data=data)
+
+
+@needs_training
+def test_batch_logs_behave_as_the_dict_keras2_callbacks_received():
+    # Keras 2 passed batch hooks a dict: callbacks wrote into it (logs["lr"] = ...) for the
+    # callbacks after them, printed it and kept copies (history.append(logs.copy())).
+    x = RNG.normal(size=(6, 3)).astype("float32")
+    y = RNG.normal(size=(6, 1)).astype("float32")
+    kernel = RNG.normal(size=(3, 1)).astype("float32")
+    model = linear_model(kernel)
+    copies, printed, seen_later = [], [], []
+
+    class Writer(keras.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            logs["lr"] = 0.5 * (batch + 1)
+            copies.append(logs.copy())
+            printed.append(repr(logs))
+
+    class Reader(keras.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen_later.append(logs["lr"])
+
+    model.fit(
+        x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[Writer(), Reader()]
+    )
+    errors = ((x @ kernel - y) ** 2)[:, 0]
+    assert seen_later == [0.5, 1.0]
+    assert [type(copy) for copy in copies] == [dict, dict]
+    assert copies[1]["batch"] == 1 and copies[1]["size"] == 2
+    # The first batch's loss (later batches' logs hold the epoch's running mean here).
+    np.testing.assert_allclose(copies[0]["loss"], errors[:4].mean(), rtol=1e-5)
+    assert printed[0].startswith("{") and "'lr': 0.5" in printed[0]

@@ -8,7 +8,7 @@ batch; metric values stay on the device until the progress bar or a callback rea
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from kerasfront.models import steps as step_builders
 from kerasfront.utils.progbar import Progbar
 
 
-class BatchLogs(Mapping):
+class BatchLogs(MutableMapping):
     """The logs a batch hook receives: Keras 2's `batch` (the index in the epoch) and
     `size` (the samples in the batch), known on the host, then, at the batch's end, the
     metric values, read from the device only if someone looks at them.
@@ -53,17 +53,32 @@ class BatchLogs(Mapping):
 
     def __getitem__(self, key):
         # Answered without the device: a callback counting samples waits for nothing.
-        if key == "batch":
-            return self._index
-        if key == "size":
-            return _samples_in(self._batch)
+        if self._values is None:
+            if key == "batch":
+                return self._index
+            if key == "size":
+                return _samples_in(self._batch)
         return self._load()[key]
+
+    # Keras 2's batch logs were a dict that callbacks wrote into (`logs["lr"] = ...`) and
+    # printed or copied; writing reads the values first, so later readers see them all.
+    def __setitem__(self, key, value):
+        self._load()[key] = value
+
+    def __delitem__(self, key):
+        del self._load()[key]
 
     def __iter__(self):
         return iter(self._load())
 
     def __len__(self):
         return len(self._load())
+
+    def copy(self) -> dict:
+        return dict(self._load())
+
+    def __repr__(self) -> str:
+        return repr(self._load())
 
 
 def _samples_in(batch: tuple) -> int | None:
