@@ -69,6 +69,9 @@ def test_the_keras2_engine_paths():
     assert engine.Layer is base_layer.Layer is layers.Layer
     assert engine.InputSpec is base_layer.InputSpec is layers.InputSpec
     assert engine.Model is Model
+    from kerasfront.utils.layer_utils import get_source_inputs
+
+    assert engine.get_source_inputs is get_source_inputs
 
 
 # Non-default values, one per argument name, for positional calls.
