@@ -144,3 +144,41 @@ def test_batch_logs_behave_as_the_dict_keras2_callbacks_received():
     # The first batch's loss (later batches' logs hold the epoch's running mean here).
     np.testing.assert_allclose(copies[0]["loss"], errors[:4].mean(), rtol=1e-5)
     assert printed[0].startswith("{") and "'lr': 0.5" in printed[0]
+
+
+@needs_training
+def test_layer_assigning_its_weight_lists_in_build_trains_those_weights():
+    # Keras 2 layers written before add_weight (tutorials of the time) made variables with
+    # K.variable / K.zeros (a variable in Keras 2) and assigned
+    # self.trainable_weights = [...] and self.non_trainable_weights = [...] in build.
+    K = keras.backend
+    kernel0 = RNG.normal(size=(3, 2)).astype("float32")
+    offset = RNG.normal(size=(2,)).astype("float32")
+
+    class Affine(layers.Layer):
+        def build(self, input_shape):
+            self.W = K.variable(kernel0)
+            self.b = K.zeros((2,))
+            self.shift = K.variable(offset)
+            self.trainable_weights = [self.W, self.b]
+            self.non_trainable_weights = [self.shift]
+            self.built = True
+
+        def call(self, inputs):
+            return K.dot(inputs, self.W) + self.b + self.shift
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 2)
+
+    model = keras.Sequential([Affine(input_shape=(3,))])
+    model.compile(keras.optimizers.SGD(lr=0.1), "mse")
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 1
+    x = RNG.normal(size=(4, 3)).astype("float32")
+    y = RNG.normal(size=(4, 2)).astype("float32")
+    model.train_on_batch(x, y)
+
+    gradient = 2 * (x @ kernel0 + offset - y) / y.size
+    kernel, bias, shift = model.get_weights()
+    np.testing.assert_allclose(kernel, kernel0 - 0.1 * x.T @ gradient, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bias, -0.1 * gradient.sum(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shift, offset)

@@ -73,10 +73,63 @@ class LayerWeights:
         nested = [w for layer in self._sublayers for w in layer.trainable_weights]
         return tree.unique_objects(own + nested)
 
+    @trainable_weights.setter
+    def trainable_weights(self, weights) -> None:
+        # Keras 2 layers written before add_weight assigned their lists in build
+        # (`self.trainable_weights = [self.W, self.b]`): the listed variables train, the
+        # layer's other weights stop training (they stay weights, so they are saved).
+        listed = self._adopt_weights(weights, "trainable_weights")
+        for weight in listed:
+            if not weight.trainable:
+                raise ValueError(
+                    f"Layer '{self.name}': trainable_weights lists {weight.name!r}, which was "
+                    "created non-trainable; create it with trainable=True instead."
+                )
+        for weight in self._own_weights:
+            if not any(weight is chosen for chosen in listed):
+                weight.trainable = False
+
     @property
     def non_trainable_weights(self) -> list[Variable]:
         trainable = {id(w) for w in self.trainable_weights}
         return [w for w in self._all_weights() if id(w) not in trainable]
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, weights) -> None:
+        for weight in self._adopt_weights(weights, "non_trainable_weights"):
+            weight.trainable = False
+
+    def _adopt_weights(self, weights, what: str) -> list[Variable]:
+        """`weights` as a list of Variables, each made one of this layer's own weights."""
+        adopted = []
+        for weight in weights:
+            if not isinstance(weight, Variable):
+                weight = self._variable_of(weight)
+            if not isinstance(weight, Variable):
+                raise TypeError(
+                    f"Layer '{self.name}': {what} must list the layer's variables (from "
+                    f"add_weight or K.variable), received {type(weight).__name__}."
+                )
+            if not any(weight is own for own in self._own_weights):
+                self._own_weights.append(weight)
+            adopted.append(weight)
+        return adopted
+
+    def _variable_of(self, tensor):
+        """The variable behind `tensor`, read from a variable attribute (`self.W`); or, for
+        a tensor held by a plain attribute (Keras 2's K.zeros made variables:
+        `self.b = K.zeros(...)`), a new variable that the attribute then holds. Anything
+        else is returned as it is."""
+        attributes = self.__dict__.get("_variable_attributes", {})
+        for variable in self._own_weights + list(attributes.values()):
+            if variable.value is tensor:
+                return variable
+        for name, value in list(self.__dict__.items()):
+            if value is tensor and not name.startswith("_") and hasattr(tensor, "shape"):
+                variable = Variable(ADAPTER.convert_to_numpy(tensor), name=f"{self.name}/{name}")
+                setattr(self, name, variable)
+                return variable
+        return tensor
 
     @property
     def weights(self) -> list[Variable]:
