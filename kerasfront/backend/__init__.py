@@ -17,7 +17,12 @@ from kerasfront import ops as _ops
 from kerasfront.backend import registry
 from kerasfront.backend.scope import StatelessScope  # noqa: F401
 from kerasfront.backend.tensor_args import as_axis, as_operand, as_shape, as_tensor
-from kerasfront.backend.variables import SeedGenerator, Variable, unwrap  # noqa: F401
+from kerasfront.backend.variables import (  # noqa: F401
+    SeedGenerator,
+    Variable,
+    unwrap,
+    variable_holding,
+)
 from kerasfront.config import (  # noqa: F401
     epsilon,
     floatx,
@@ -208,6 +213,19 @@ def batch_get_value(ops) -> list:
 
 
 def set_value(x: Variable, value) -> None:
+    """Assigns `value` (a NumPy-convertible value) to the variable `x` (or to the variable
+    a layer weight attribute such as `layer.kernel` reads from)."""
+    x = variable_holding(x) or x
+    if not isinstance(x, Variable):
+        # E.g. K.set_value(optimizer.momentum, m): Keras 2 made momentum and the betas
+        # variables; here they are numbers fixed when the train step is built.
+        raise TypeError(
+            f"K.set_value expects a variable (K.variable, a layer weight, optimizer.lr, "
+            f"optimizer.decay), received {type(x).__name__}: {x!r:.60} (a weight read "
+            "before its values changed is no longer one). A hyperparameter "
+            "held as a number (optimizer momentum, beta_1, beta_2, rho) is fixed once the "
+            "model has trained; set it on the optimizer before compile instead."
+        )
     x.assign(np.asarray(value, dtype=x.dtype))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from kerasfront import ops
 from kerasfront.backend.scope import SCOPES
-from kerasfront.backend.variables import Variable, unwrap
+from kerasfront.backend.variables import Variable, unwrap, variable_holding
 
 
 def _checked_variable(x, function_name: str) -> Variable:
@@ -33,6 +33,10 @@ def _checked_variable(x, function_name: str) -> Variable:
             for variable in layer.weights + layer.forward_state_variables:
                 if variable.value is x:
                     return variable
+        # Outside any call (`K.update(model.layers[0].kernel, w)`): any live variable.
+        holder = variable_holding(x)
+        if holder is not None:
+            return holder
     raise TypeError(
         f"K.{function_name}: x must be a variable (K.variable() or a layer weight, e.g. "
         f"self.counter in a layer's call), received {type(x).__name__}."

@@ -9,6 +9,8 @@ TensorFlow and PyTorch steps.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from kerasfront import config
@@ -16,6 +18,24 @@ from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import SCOPES as _SCOPES
 
 _NAME_COUNTS: dict[str, int] = {}
+
+# Every variable alive, to find the one behind a weight read as its value (below).
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+def variable_holding(value) -> Variable | None:
+    """The variable whose storage `value` is, None when none is.
+
+    A layer attribute holding a weight reads as its value, so Keras 2 code such as
+    `K.set_value(model.layers[0].kernel, w)` passes the engine's tensor (outside a step,
+    the storage itself) where Keras 2 had the variable.
+    """
+    if isinstance(value, Variable):
+        return value
+    for variable in list(_LIVE):
+        if variable._storage is value:
+            return variable
+    return None
 
 
 def unique_name(base: str) -> str:
@@ -58,6 +78,7 @@ class Variable:
         self.shape = tuple(value.shape)
         self.dtype = str(value.dtype)
         self._storage = ADAPTER.create_variable(value, self.trainable, name)
+        _LIVE.add(self)
         # Set when the storage itself was given out (a read outside a step): a JAX step,
         # which donates the buffers of the state it updates, then works on a copy, so the
         # array the user holds stays valid.

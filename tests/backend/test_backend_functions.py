@@ -138,6 +138,26 @@ def test_batch_get_and_set_value():
     close(got[1], N * 2)
 
 
+def test_values_of_layer_weights_read_as_attributes():
+    # Keras 2 code sets weights through the layer's attribute (`layer.kernel` was the
+    # variable there); here the attribute reads as the weight's value, and the K
+    # functions find the variable behind it.
+    from kerasfront import layers, models, optimizers
+
+    model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    dense = model.layers[0]
+    K.set_value(dense.kernel, np.ones((3, 2)))
+    K.batch_set_value([(dense.bias, np.full(2, 0.5))])
+    K.update_add(dense.bias, np.full(2, 0.25, "float32"))
+    kernel, bias = model.get_weights()
+    np.testing.assert_array_equal(kernel, np.ones((3, 2), "float32"))
+    np.testing.assert_array_equal(bias, [0.75, 0.75])
+    np.testing.assert_array_equal(K.get_value(dense.kernel), kernel)
+    # A hyperparameter held as a number is no variable: the error says so.
+    with pytest.raises(TypeError, match=r"K.set_value expects a variable.*float: 0.9.*momentum"):
+        K.set_value(optimizers.SGD(0.1, 0.9).momentum, 0.5)
+
+
 def test_constant():
     close(K.constant(M), M)
     close(K.constant(2.5, shape=(2, 3)), np.full((2, 3), 2.5, "float32"))
