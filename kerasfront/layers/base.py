@@ -20,6 +20,7 @@ from kerasfront.backend.tracing import Spec
 from kerasfront.backend.variables import SeedGenerator, Variable, unique_name
 from kerasfront.layers.call_errors import reraise_with_layer
 from kerasfront.layers.input_spec import InputSpec, check_input_spec
+from kerasfront.layers.keras2_layer_api import Keras2LayerAPI
 from kerasfront.layers.keras_tensor import KerasTensor, Node, carried_masks, one_mask_per_output
 from kerasfront.layers.layer_weights import LayerWeights
 from kerasfront.layers.node_accessors import NodeAccessors
@@ -74,7 +75,7 @@ def is_single_shape(shape) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
-class Layer(NodeAccessors, LayerWeights):
+class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
     """The base of every layer. Subclasses write `build(input_shape)` and `call(inputs)`.
 
     Args:

@@ -391,3 +391,29 @@ def test_input_spec_is_checked_again_for_a_new_shape_after_good_calls():
     conv(np.ones((1, 6, 2), "float32"))
     with pytest.raises(ValueError, match="checked_conv"):
         conv(np.ones((1, 6), "float32"))  # rank 2 where ndim=3 is required
+
+
+def test_keras2_members_without_pending_updates():
+    # Keras 2 code reads these on any layer; updates run inside the calls here, so a
+    # K.function given `updates=layer.updates` trains as in Keras 2.
+    class Counting(Layer):
+        def build(self, input_shape):
+            self.count = self.add_weight("count", (), initializer="zeros", trainable=False)
+            super().build(input_shape)
+
+        def call(self, inputs):
+            self.add_update(K.update_add(self.count, 1.0))
+            return inputs
+
+    layer = Counting()
+    x = K.placeholder(shape=(None, 2))
+    y = layer(x)
+    assert (layer.stateful, layer.updates, layer.get_updates_for(x)) == (False, [], [])
+    K.function([x], [y], updates=layer.updates)([np.ones((3, 2), "float32")])
+    assert K.get_value(layer.count) == 1.0
+    assert layers.LSTM(2, stateful=True).stateful is True
+    dense = layers.Dense(3, name="probe")
+    dense(K.placeholder(shape=(None, 4)))
+    dense.assert_input_compatibility(K.placeholder(shape=(None, 4)))
+    with pytest.raises(ValueError, match=r"'probe'.*axis -1.*value 4.*\(None, 5\)"):
+        dense.assert_input_compatibility(K.placeholder(shape=(None, 5)))
