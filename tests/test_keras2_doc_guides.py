@@ -182,3 +182,36 @@ def test_layer_assigning_its_weight_lists_in_build_trains_those_weights():
     np.testing.assert_allclose(kernel, kernel0 - 0.1 * x.T @ gradient, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bias, -0.1 * gradient.sum(axis=0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(shift, offset)
+
+
+@needs_training
+def test_augmented_assignment_inside_a_users_layer_trains_as_on_tensorflow():
+    # Keras 2's attention layers: a = K.exp(e); a *= mask; a /= K.sum(a, ...). On torch,
+    # `*=` wrote into exp's output, which autograd had kept, and training raised.
+    K = keras.backend
+
+    class Attention(layers.Layer):
+        def build(self, input_shape):
+            self.W = self.add_weight(name="W", shape=(input_shape[-1],), initializer="ones")
+            super().build(input_shape)
+
+        def call(self, x):
+            scores = K.exp(K.squeeze(K.dot(x, K.expand_dims(self.W)), -1))
+            scores *= 2.0
+            scores /= K.sum(scores, axis=1, keepdims=True)
+            return K.sum(x * K.expand_dims(scores), axis=1)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[-1])
+
+    x = RNG.normal(size=(4, 5, 3)).astype("float32")
+    y = RNG.normal(size=(4, 3)).astype("float32")
+    model = keras.Sequential([Attention(input_shape=(5, 3))])
+    model.compile(keras.optimizers.SGD(lr=0.1), "mse")
+    scores = np.exp(x.sum(axis=-1))
+    expected = (x * (scores / scores.sum(axis=1, keepdims=True))[..., None]).sum(axis=1)
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    loss = model.train_on_batch(x, y)
+    np.testing.assert_allclose(loss, ((expected - y) ** 2).mean(), rtol=1e-5)
+    (kernel,) = model.get_weights()
+    assert np.all(np.isfinite(kernel)) and not np.allclose(kernel, 1.0)

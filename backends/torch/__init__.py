@@ -21,6 +21,7 @@ from .debug import debug_print  # noqa: F401
 from .optimizer_kernels import adam_update, host_scalar, sgd_momentum_update  # noqa: F401
 from .rnn import gru, lay_out_fused_rnn_weight, lstm  # noqa: F401
 from .sparse import is_sparse, sparse_to_dense  # noqa: F401
+from .user_code import user_code_scope  # noqa: F401
 
 # Array ops live in ops.py, the layer ops (convolution, pooling, ...) in nn.py, the time
 # loop in loops.py.

@@ -207,6 +207,11 @@ OPTIONAL_NAMES = (
     # `x -= y` changes in place (torch, NumPy), so Keras 2 code that updates its inputs this way
     # leaves the tensor other layers read (and autograd saved) as it was.
     "copy_for_user_code",
+    # () -> a context manager in which the call of a layer the user wrote runs, on engines
+    # whose `x *= y` changes the tensor in place (torch): there it makes a new tensor, as
+    # on TensorFlow, so autograd keeps the values it saved (Keras 2's attention layers
+    # do `a = K.exp(e); a *= mask`).
+    "user_code_scope",
     "adam_update",  # (variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon) -> (w, m, v)
     "sgd_momentum_update",  # (variables, grads, velocities, lr, momentum, nesterov) -> (w, v)
     # (NumPy batch) -> what the compiled steps take; `convert_to_tensor` without it. JAX

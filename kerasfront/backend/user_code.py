@@ -15,6 +15,9 @@ from kerasfront import tree
 from kerasfront.backend.registry import ADAPTER
 
 COPY_FOR_USER_CODE = getattr(ADAPTER, "copy_for_user_code", None)
+# The context a user's layer call runs in, where the engine needs one (torch: `a *= b`
+# makes a new tensor there, as on TensorFlow).
+USER_CODE_SCOPE = getattr(ADAPTER, "user_code_scope", None)
 
 
 def is_users(function) -> bool:

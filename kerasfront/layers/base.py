@@ -239,13 +239,20 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
             accepted[1].add(key)
 
     def _run_call(self, inputs, args, kwargs, training):
+        scope = None
         if user_code.COPY_FOR_USER_CODE is not None and _runs_user_code(type(self)):
             # Keras 2 code may update its inputs in place (see backend/user_code.py).
             inputs = user_code.private_copies(inputs)
+            if user_code.USER_CODE_SCOPE is not None:
+                scope = user_code.USER_CODE_SCOPE()
         _TRAINING_CONTEXT.append(training)
         CALLING_LAYERS.append(self)
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            if scope is None:
+                outputs = self.call(inputs, *args, **kwargs)
+            else:
+                with scope:
+                    outputs = self.call(inputs, *args, **kwargs)
         except Exception as error:
             reraise_with_layer(self, inputs, error)
         finally:
