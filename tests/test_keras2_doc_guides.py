@@ -215,3 +215,29 @@ def test_augmented_assignment_inside_a_users_layer_trains_as_on_tensorflow():
     np.testing.assert_allclose(loss, ((expected - y) ** 2).mean(), rtol=1e-5)
     (kernel,) = model.get_weights()
     assert np.all(np.isfinite(kernel)) and not np.allclose(kernel, 1.0)
+
+
+@needs_training
+def test_augmented_assignment_inside_a_users_loss_trains_as_on_tensorflow():
+    # The same in a custom loss: d = K.exp(y_pred - y_true); d *= 2.0.
+    K = keras.backend
+
+    def doubled_exponential_loss(y_true, y_pred):
+        difference = K.exp(y_pred - y_true)
+        difference *= 2.0
+        return K.mean(difference, axis=-1)
+
+    x = RNG.normal(size=(4, 3)).astype("float32")
+    y = RNG.normal(size=(4, 2)).astype("float32")
+    kernel = RNG.normal(size=(3, 2)).astype("float32") * 0.1
+    model = keras.Sequential([layers.Dense(2, use_bias=False, input_shape=(3,))])
+    model.set_weights([kernel])
+    model.compile(keras.optimizers.SGD(lr=0.1), doubled_exponential_loss)
+    loss = model.train_on_batch(x, y)
+
+    values = 2.0 * np.exp(x @ kernel - y)
+    np.testing.assert_allclose(loss, values.mean(), rtol=1e-5)
+    gradient = x.T @ values / values.size
+    np.testing.assert_allclose(
+        model.get_weights()[0], kernel - 0.1 * gradient, rtol=1e-5, atol=1e-6
+    )

@@ -33,3 +33,12 @@ def private_copies(structure):
     return tree.map_structure(
         lambda leaf: COPY_FOR_USER_CODE(leaf) if ADAPTER.is_tensor(leaf) else leaf, structure
     )
+
+
+def call_users(function, *args, **kwargs):
+    """`function(*args, **kwargs)`, a function the user wrote (a loss), in the engine's
+    user-code scope where it has one (torch: `a *= b` makes a new tensor there)."""
+    if USER_CODE_SCOPE is None:
+        return function(*args, **kwargs)
+    with USER_CODE_SCOPE():
+        return function(*args, **kwargs)

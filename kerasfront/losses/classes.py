@@ -146,6 +146,7 @@ class LossFunctionWrapper(Loss):
         if user_code.is_users(self.fn):
             # Keras 2 losses may update y_pred in place (see backend/user_code.py).
             y_true, y_pred = user_code.private_copies((y_true, y_pred))
+            return user_code.call_users(self.fn, y_true, y_pred, **self._fn_kwargs)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:

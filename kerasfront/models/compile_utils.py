@@ -168,7 +168,9 @@ class CompiledLoss:
             if user_code.is_users(fn):
                 # Keras 2 losses may update y_pred in place (see backend/user_code.py).
                 target, prediction = user_code.private_copies((target, prediction))
-            values = fn(target, prediction)
+                values = user_code.call_users(fn, target, prediction)
+            else:
+                values = fn(target, prediction)
             if sw is not None:
                 values = self.weigh(values, sw, index, prediction)
             loss = ops.mean(values)
