@@ -11,6 +11,9 @@ out-of-place operation, whose result Python binds to the name.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -27,11 +30,26 @@ _OUT_OF_PLACE = {
 }
 
 
+# How many of these modes this thread has entered (torch's mode stack is per thread): a
+# user's layer inside a user's model enters once, as every torch call under a mode pays.
+_ACTIVE = threading.local()
+
+
 class _RebindingAugmentedAssignment(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         return _OUT_OF_PLACE.get(func, func)(*args, **(kwargs or {}))
 
+    def __enter__(self):
+        _ACTIVE.depth = getattr(_ACTIVE, "depth", 0) + 1
+        return super().__enter__()
 
-def user_code_scope() -> TorchFunctionMode:
+    def __exit__(self, *exception):
+        _ACTIVE.depth -= 1
+        return super().__exit__(*exception)
+
+
+def user_code_scope():
     """A context in which `x op= y` on torch tensors makes a new tensor (see the module)."""
+    if getattr(_ACTIVE, "depth", 0):
+        return contextlib.nullcontext()
     return _RebindingAugmentedAssignment()
