@@ -238,12 +238,18 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
             check_input_spec(self, tensor)
             accepted[1].add(key)
 
+    def _users_function(self):
+        """The user's code this layer's call runs (a Lambda's: its function)."""
+        return type(self).call
+
     def _run_call(self, inputs, args, kwargs, training):
         scope = None
         if user_code.COPY_FOR_USER_CODE is not None and _runs_user_code(type(self)):
             # Keras 2 code may update its inputs in place (see backend/user_code.py).
             inputs = user_code.private_copies(inputs)
-            if user_code.USER_CODE_SCOPE is not None:
+            if user_code.USER_CODE_SCOPE is not None and user_code.augments_in_place(
+                self._users_function()
+            ):
                 scope = user_code.USER_CODE_SCOPE()
         _TRAINING_CONTEXT.append(training)
         CALLING_LAYERS.append(self)

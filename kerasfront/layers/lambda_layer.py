@@ -57,6 +57,9 @@ class Lambda(Layer):
         # Set when the function needs graph tensors (K.gradients): see lambda_graph.
         self._graph_function = None
 
+    def _users_function(self):
+        return self.function
+
     def call(self, inputs, mask=None):
         if self._graph_function is not None:
             return self._graph_function(inputs)
