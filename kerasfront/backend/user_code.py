@@ -70,8 +70,8 @@ def augments_in_place(function) -> bool:
 def _code_of(function):
     function = getattr(function, "__func__", function)  # a bound method
     code = getattr(function, "__code__", None)
-    if code is None and not isinstance(function, type):
-        call = getattr(type(function), "__call__", None)  # a callable object
+    if code is None and callable(function) and not isinstance(function, type):
+        call = type(function).__call__  # a callable object
         code = getattr(getattr(call, "__func__", call), "__code__", None)
     return code
 
