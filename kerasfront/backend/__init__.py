@@ -180,18 +180,42 @@ def constant(value, dtype=None, shape=None, name=None):
 # Keras 2 returns Variables from zeros, ones and eye; these return tensors, which work in
 # compiled steps too (TensorFlow refuses new variables in a traced function). Wrap one in
 # K.variable for a variable.
+def _variable_at_top_level(value: np.ndarray, tensor_fn, name):
+    """Keras 2's K.zeros, K.ones and K.eye made variables (so `K.set_value(K.zeros(...),
+    ...)` works): outside a step and a layer's call they are variables here too. Inside
+    one they are tensors, as a compiled step cannot create variables."""
+    from kerasfront.backend.scope import SCOPES
+    from kerasfront.layers.unseeded_draws import CALLING_LAYERS
+
+    if SCOPES or CALLING_LAYERS:
+        return tensor_fn()
+    return Variable(value, name=name or "variable", dtype=str(value.dtype))
+
+
 def zeros(shape, dtype=None, name=None):
-    return _ops.zeros(as_shape(shape), dtype or config.floatx())
+    """All zeros of `shape`: a variable outside a step or layer call (Keras 2), else a tensor."""
+    shape, dtype = as_shape(shape), dtype or config.floatx()
+    if not builtins.all(isinstance(size, (int, np.integer)) for size in shape):
+        return _ops.zeros(shape, dtype)  # a size known only when the step runs
+    return _variable_at_top_level(np.zeros(shape, dtype), lambda: _ops.zeros(shape, dtype), name)
 
 
 def ones(shape, dtype=None, name=None):
-    return _ops.ones(as_shape(shape), dtype or config.floatx())
+    """All ones of `shape`: a variable outside a step or layer call (Keras 2), else a tensor."""
+    shape, dtype = as_shape(shape), dtype or config.floatx()
+    if not builtins.all(isinstance(size, (int, np.integer)) for size in shape):
+        return _ops.ones(shape, dtype)
+    return _variable_at_top_level(np.ones(shape, dtype), lambda: _ops.ones(shape, dtype), name)
 
 
 def eye(size, dtype=None, name=None):
-    """The identity matrix; `size` is n (n x n) or a pair (n, m)."""
+    """The identity matrix; `size` is n (n x n) or a pair (n, m). A variable outside a
+    step or layer call (Keras 2), else a tensor."""
     rows, columns = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-    return _ops.eye(int(rows), int(columns), dtype=dtype or config.floatx())
+    rows, columns, dtype = int(rows), int(columns), dtype or config.floatx()
+    return _variable_at_top_level(
+        np.eye(rows, columns, dtype=dtype), lambda: _ops.eye(rows, columns, dtype=dtype), name
+    )
 
 
 def cast_to_floatx(x):

@@ -158,6 +158,27 @@ def test_values_of_layer_weights_read_as_attributes():
         K.set_value(optimizers.SGD(0.1, 0.9).momentum, 0.5)
 
 
+def test_zeros_ones_and_eye_are_variables_outside_steps_as_in_keras2():
+    from kerasfront import layers, models
+
+    counts = K.zeros((2, 3))
+    K.set_value(counts, M[:2, :3])  # Keras 2's K.zeros made a variable
+    close(counts, M[:2, :3])
+    assert isinstance(K.ones((2,), dtype="int32"), Variable) and K.dtype(K.eye(2)) == "float32"
+    close(K.eye((2, 3)), np.eye(2, 3))
+    # Inside a layer's call (compiled steps, shape tracing) they stay tensors.
+    seen = []
+
+    def shift(x):
+        one = K.ones((3,))
+        seen.append(isinstance(one, Variable))
+        return x + one
+
+    model = models.Sequential([layers.Lambda(shift, input_shape=(3,))])
+    close(model.predict(np.zeros((2, 3), "float32")), np.ones((2, 3)))
+    assert seen and not any(seen)
+
+
 def test_constant():
     close(K.constant(M), M)
     close(K.constant(2.5, shape=(2, 3)), np.full((2, 3), 2.5, "float32"))
