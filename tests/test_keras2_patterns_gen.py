@@ -38,8 +38,9 @@ def test_trainable_set_after_compile_takes_effect_at_the_next_compile():
     x = np.array([[1.0, 2.0], [0.5, -1.0]], "float32")
     y = np.array([[1.0], [0.0]], "float32")
     (kernel,) = discriminator.get_weights()
-    with pytest.warns(UserWarning, match="changed since compile"):
+    with pytest.warns(UserWarning, match="changed since compile") as caught:
         discriminator.train_on_batch(x, y)
+    assert caught[0].filename == __file__  # the user's line, not kerasfront's
     gradient = 2.0 * x.T @ (x @ kernel - y) / len(x)  # mse's gradient, mean over samples
     np.testing.assert_allclose(discriminator.get_weights()[0], kernel - 0.5 * gradient, rtol=1e-5)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 
-from kerasfront import config, layers
+from kerasfront import config, layers, user_warnings
 from kerasfront.applications import building
 from kerasfront.applications.imagenet_utils import decode_predictions
 from kerasfront.applications.imagenet_utils import preprocess_input as _preprocess
@@ -82,11 +82,10 @@ def inverted_res_block(x, expansion, stride, alpha, filters, block_id):
 def _channels_last():
     previous = config.image_data_format()
     if previous != "channels_last":
-        warnings.warn(
+        user_warnings.warn(
             "MobileNetV2 exists for channels_last inputs only (rows, cols, channels); the "
             "model returned expects channels_last although image_data_format() is "
-            f"{previous!r}.",
-            stacklevel=4,
+            f"{previous!r}."
         )
         config.set_image_data_format("channels_last")
     try:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import warnings
 
+from kerasfront import user_warnings
+
 _DIM_ORDERING = {"dim_ordering": {"tf": "channels_last", "th": "channels_first", "default": None}}
 _WEIGHT_RENAMES = (
     ("init", "kernel_initializer"),
@@ -107,10 +109,9 @@ def _forget_bias(name, args, kwargs):
     if value == "one":
         _put(name, kwargs, "forget_bias_init", "unit_forget_bias", True)
         return args, kwargs, ["forget_bias_init -> unit_forget_bias"]
-    warnings.warn(
+    user_warnings.warn(
         f"{name}: forget_bias_init={value!r} is ignored (Keras 2 did the same); use "
-        "unit_forget_bias=True for a forget bias of one.",
-        stacklevel=4,
+        "unit_forget_bias=True for a forget bias of one."
     )
     return args, kwargs, []
 
@@ -132,10 +133,9 @@ def _sequence_input(name, args, kwargs):
 def _embedding(name, args, kwargs):
     if "dropout" in kwargs:
         kwargs.pop("dropout")
-        warnings.warn(
+        user_warnings.warn(
             f"{name}: Embedding no longer takes dropout (Keras 2 dropped it too); add a "
-            "SpatialDropout1D layer after the Embedding for the same effect.",
-            stacklevel=4,
+            "SpatialDropout1D layer after the Embedding for the same effect."
         )
     return args, kwargs, []
 

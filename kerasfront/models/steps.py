@@ -17,7 +17,7 @@ import contextlib
 
 import numpy as np
 
-from kerasfront import ops, tree
+from kerasfront import ops, tree, user_warnings
 from kerasfront.backend import random_functions, user_code
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.scope import StatelessScope
@@ -129,15 +129,12 @@ def _collected_trainable_weights(model) -> list:
         model._collected_trainable_weights = list(current)
         return list(current)
     if {id(v) for v in collected} != {id(v) for v in current}:
-        import warnings
-
-        warnings.warn(
+        user_warnings.warn(
             f"Model '{model.name}': its trainable weights changed since compile (a "
             "`trainable` attribute was set): training updates the "
             f"{len(collected)} weights that were trainable at compile, not the "
             f"{len(current)} trainable now, as in Keras 2. Call compile again to train "
-            "the weights trainable now.",
-            stacklevel=4,
+            "the weights trainable now."
         )
     return list(collected)
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 
 import numpy as np
 
-from kerasfront import __version__
+from kerasfront import __version__, user_warnings
 from kerasfront.saving import safe_h5
 from kerasfront.saving.atomic import atomic_path, may_write
 
@@ -136,9 +135,7 @@ def load_layer_weights(
             if problem is not None:
                 if not skip_mismatch:
                     raise ValueError(problem)
-                warnings.warn(
-                    f"Skipping the weights of layer {layer.name!r}: {problem}", stacklevel=4
-                )
+                user_warnings.warn(f"Skipping the weights of layer {layer.name!r}: {problem}")
                 continue
             plan.append((layer, pairs))
     else:

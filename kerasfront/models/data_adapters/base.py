@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Iterator
+
+from kerasfront import user_warnings
 
 
 class DataAdapter:
@@ -97,9 +98,8 @@ def unpack(item, with_targets: bool, kind: str, lists_are_tuples: bool = False) 
 
 
 def warn_exhausted(kind: str, produced: int, steps: int, steps_name: str) -> None:
-    warnings.warn(
+    user_warnings.warn(
         f"{kind} ran out of data after {produced} of the {steps} batches asked for "
         f"({steps_name}); stopping. Make sure it can yield {steps_name} batches for every "
-        "epoch (e.g. loop forever in the generator).",
-        stacklevel=4,
+        "epoch (e.g. loop forever in the generator)."
     )

@@ -8,8 +8,7 @@ the previous one stopped. With `workers` > 0 one background thread reads ahead u
 
 from __future__ import annotations
 
-import warnings
-
+from kerasfront import user_warnings
 from kerasfront.models.data_adapters.base import DataAdapter, warn_exhausted
 from kerasfront.models.data_adapters.prefetch import BackgroundReader
 
@@ -41,11 +40,10 @@ class GeneratorAdapter(DataAdapter):
                 "epoch>, or use a keras.utils.Sequence, whose len() says it."
             )
         if use_multiprocessing:
-            warnings.warn(
+            user_warnings.warn(
                 "use_multiprocessing=True is ignored for a Python generator: copies in "
                 "several processes would yield the same batches. One background thread "
-                "reads it; use a keras.utils.Sequence to read in processes.",
-                stacklevel=4,
+                "reads it; use a keras.utils.Sequence to read in processes."
             )
         self.format = format
         self.steps = steps
