@@ -32,3 +32,39 @@ def test_get_weights_follows_layers_after_freezing_like_keras2():
     for kernel, bias in zip(before[::2], before[1::2]):
         expected = expected @ kernel + bias
     np.testing.assert_allclose(copy.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_generator_methods_take_keras1_argument_names_with_a_warning():
+    # The first version of the small-data post called fit_generator with Keras 1's
+    # samples_per_epoch/nb_epoch/nb_val_samples; Keras 2 renamed them with a warning and
+    # divided samples_per_epoch by the generator's batch_size where it has one.
+    import pytest
+
+    from kerasfront.preprocessing.image import ImageDataGenerator
+
+    model = models.Sequential([layers.Flatten(input_shape=(2, 2, 1)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(8, 2, 2, 1).astype("float32"), rng.rand(8, 1).astype("float32")
+    drawn = []
+
+    def validation():
+        while True:
+            drawn.append(1)
+            yield x[:2], y[:2]
+
+    train = ImageDataGenerator().flow(x, y, batch_size=2, shuffle=False)
+    with pytest.warns(UserWarning, match="samples_per_epoch"):
+        history = model.fit_generator(
+            train, samples_per_epoch=6, nb_epoch=2, validation_data=validation(),
+            nb_val_samples=3, verbose=0,
+        )  # fmt: skip
+    assert history.epoch == [0, 1]
+    assert history.params["steps"] == 3  # 6 samples in batches of 2
+    assert len(drawn) >= 3 * 2  # nb_val_samples is taken as validation_steps, as Keras 2 did
+    kernel, bias = model.get_weights()
+    with pytest.warns(UserWarning, match="val_samples"):
+        predicted = model.predict_generator(iter([x[:2], x[2:4]]), val_samples=2)
+    np.testing.assert_allclose(predicted, x[:4].reshape(4, 4) @ kernel + bias, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="steps_per_epoch"):
+        model.fit_generator(train, steps_per_epoch=2, samples_per_epoch=4, verbose=0)
