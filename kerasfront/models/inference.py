@@ -14,6 +14,7 @@ import numpy as np
 
 from kerasfront import callbacks as callbacks_module
 from kerasfront import tree
+from kerasfront.backend.graph_functions import learning_phase_value
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.distribution import data_parallel
 from kerasfront.models import steps as step_builders
@@ -193,9 +194,19 @@ class InferenceMethods:
             data.close()
 
     def _prediction_loop(self, data, callback_list, verbose):
-        if self._predict_step is None:
-            self._predict_step = step_builders.make_predict_step(self, self._jit_compile)
-        predict_step, to_numpy = self._predict_step, ADAPTER.convert_to_numpy
+        if learning_phase_value() is True:
+            # K.set_learning_phase(1) (or a learning_phase_scope(1)): Keras 2 predicted
+            # in the training phase then, the basis of Monte Carlo dropout.
+            if self._training_predict_step is None:
+                self._training_predict_step = step_builders.make_predict_step(
+                    self, self._jit_compile, training=True
+                )
+            predict_step = self._training_predict_step
+        else:
+            if self._predict_step is None:
+                self._predict_step = step_builders.make_predict_step(self, self._jit_compile)
+            predict_step = self._predict_step
+        to_numpy = ADAPTER.convert_to_numpy
         callback_list.call("on_predict_begin", None)
         progbar = _progress_bar(self, data.steps, verbose)
         wants_batch_begin = callback_list.wants("on_predict_batch_begin")

@@ -227,13 +227,19 @@ def make_train_step(model, jit_compile):
     return _compiler(plan)(step, [], state, jit_compile)
 
 
-def _seed_state_positions(model, others) -> list[int]:
-    """Positions in `others` of the seed states of the model's random layers."""
-    states, pending = set(), [model]
+def _seed_states(model) -> list:
+    """The seed states of the model's random layers (Dropout, noise, RNN dropout)."""
+    states, pending = [], [model]
     while pending:
         layer = pending.pop()
-        states.update(id(generator.state) for generator in layer._seed_generators)
+        states.extend(generator.state for generator in layer._seed_generators)
         pending.extend(layer._sublayers)
+    return tree.unique_objects(states)
+
+
+def _seed_state_positions(model, others) -> list[int]:
+    """Positions in `others` of the seed states of the model's random layers."""
+    states = {id(state) for state in _seed_states(model)}
     return [i for i, v in enumerate(others) if id(v) in states]
 
 
@@ -289,10 +295,18 @@ def make_test_step(model, jit_compile):
     return _compiler(plan)(step, read_only, updated, jit_compile)
 
 
-def make_predict_step(model, jit_compile):
+def make_predict_step(model, jit_compile, training: bool = False):
     """A compiled `run(x)` returning the model's outputs as engine tensors; the state the
-    forward pass carries (stateful recurrent layers) is kept, as Keras 2's predict does."""
+    forward pass carries (stateful recurrent layers) is kept, as Keras 2's predict does.
+
+    `training=True` is Keras 2's predict after `K.set_learning_phase(1)` (Monte Carlo
+    dropout): random layers draw afresh at every batch and call (their seeds are carried),
+    BatchNormalization normalizes with the batch's statistics and leaves its moving ones
+    as they are (Keras 2's predict ran no updates).
+    """
     updated = model.forward_state_variables
+    if training:
+        updated = tree.unique_objects(updated + _seed_states(model))
     carried = set(updated)
     read_only = [v for v in model.weights if v not in carried]
 
@@ -300,7 +314,7 @@ def make_predict_step(model, jit_compile):
         mapping = dict(zip(read_only, read_values))
         mapping.update(zip(updated, values))
         with StatelessScope(mapping) as scope:
-            outputs = model(x, training=False)
+            outputs = model(x, training=training)
             new_values = [scope.values[v] for v in updated]
         return new_values, outputs
 

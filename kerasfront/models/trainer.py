@@ -38,6 +38,7 @@ class Trainer(InferenceMethods, GeneratorMethods):
 
     def _reset_compiled_functions(self):
         self._train_step = self._test_step = self._predict_step = None
+        self._training_predict_step = None  # predict after K.set_learning_phase(1)
         # The weights `fit` updates, fixed by compile as in Keras 2 (see `compile`); None
         # until then, or when the graph changed since (a Sequential grew), so that the
         # first training step takes the trainable weights of that moment.
