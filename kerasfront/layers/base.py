@@ -8,7 +8,9 @@ engine), and records a `Node` so that a functional model can replay the call.
 
 from __future__ import annotations
 
+import difflib
 import inspect
+import operator
 import re
 
 import numpy as np
@@ -63,6 +65,63 @@ _BASE_KWARGS = {
 }
 
 
+def unknown_arguments_message(layer_class, unknown) -> str:
+    """Names each unknown keyword argument and, for a likely typo, the argument meant
+    (`activaton` -> `activation`)."""
+    known = set(_BASE_KWARGS)
+    for klass in layer_class.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            try:
+                known.update(inspect.signature(init).parameters)
+            except (TypeError, ValueError):
+                pass
+    known -= {"self", "args", "kwargs"}
+    parts = []
+    for name in sorted(unknown):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        parts.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    return (
+        f"{layer_class.__name__} got unexpected keyword argument(s) {', '.join(parts)}; "
+        f"expected one of {sorted(known)}."
+    )
+
+
+def checked_shape(where: str, argument: str, shape) -> tuple:
+    """A shape argument as a tuple of sizes, each a non-negative int or None (any size);
+    a string, a float or a negative size is refused rather than read some other way
+    (`tuple("55")` would be two axes of 5)."""
+    entries = []
+    for size in shape if isinstance(shape, (tuple, list)) else [object()]:
+        if size is None:
+            entries.append(None)
+            continue
+        try:
+            size = None if isinstance(size, bool) else operator.index(size)
+        except TypeError:
+            size = None
+        if size is None or size < 0:
+            raise ValueError(
+                f"{where}: {argument} must be a tuple of non-negative integer sizes (None: "
+                f"any size), e.g. (28, 28, 1); received {shape!r}."
+            )
+        entries.append(size)
+    return tuple(entries)
+
+
+def check_dtype_argument(where: str, dtype) -> None:
+    """A dtype name is checked when the layer is made, not at its first build."""
+    if not isinstance(dtype, str) or dtype == "bfloat16":
+        return
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"{where}: dtype must be a dtype name such as 'float32', 'float16', 'bfloat16', "
+            f"'int32', received {dtype!r}."
+        ) from None
+
+
 def to_snake_case(name: str) -> str:
     """Keras's default layer names: `Conv2D` -> `conv2d`, `GlobalMaxPooling2D` ->
     `global_max_pooling2d` (a digit joins the word before it), so that weights saved
@@ -91,9 +150,8 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
     def __init__(self, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
-            raise TypeError(
-                f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}."
-            )
+            raise TypeError(unknown_arguments_message(type(self), unknown))
+        check_dtype_argument(type(self).__name__, kwargs.get("dtype"))
         set_ = object.__setattr__
         set_(self, "_own_weights", [])
         set_(self, "_sublayers", [])
@@ -134,14 +192,24 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
                     f"{type(self).__name__} '{self.name}': input_dim={input_dim} contradicts "
                     f"{argument}={tuple(shape)}; give one of them."
                 )
+        where = f"{type(self).__name__} '{self.name}'"
         if kwargs.get("batch_input_shape") is not None:
-            return tuple(kwargs["batch_input_shape"])
+            return checked_shape(where, "batch_input_shape", kwargs["batch_input_shape"])
         input_shape = kwargs.get("input_shape")
         if input_shape is None and input_dim is not None:
-            input_shape = (input_dim,)
+            try:
+                size = None if isinstance(input_dim, bool) else operator.index(input_dim)
+            except TypeError:
+                size = None
+            if size is None or size < 1:
+                raise ValueError(
+                    f"{where}: input_dim must be a positive integer (the number of input "
+                    f"features), received {input_dim!r}."
+                )
+            return (kwargs.get("batch_size"), size)
         if input_shape is None:
             return None
-        return (kwargs.get("batch_size"), *tuple(input_shape))
+        return (kwargs.get("batch_size"), *checked_shape(where, "input_shape", input_shape))
 
     # Attribute tracking: variables and sublayers assigned to attributes are found by
     # `weights`; reading a variable attribute gives its current value (a tensor).
@@ -218,7 +286,7 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
         if not self._call_accepts_mask:
             self._check_mask_supported(kwargs.pop("mask", None))
         if isinstance(inputs, np.ndarray) or any(isinstance(leaf, np.ndarray) for leaf in leaves):
-            inputs = tree.map_structure(_to_tensor, inputs)
+            inputs = tree.map_structure(lambda x: _to_tensor(x, self), inputs)
         if self.input_spec is not None:
             check_input_spec(self, inputs)
         if not self.built:
@@ -444,8 +512,16 @@ class Layer(NodeAccessors, LayerWeights, Keras2LayerAPI):
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _to_tensor(x):
+def _to_tensor(x, layer):
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "USO":
+            # No engine tensor holds text or Python objects; say so before the engine does.
+            raise TypeError(
+                f"{type(layer).__name__} '{layer.name}': inputs must be numbers, received "
+                f"an array of dtype {x.dtype} and shape {x.shape}. Encode text first (e.g. "
+                f"kerasfront.preprocessing.text.Tokenizer, or np.unique(..., return_inverse=True) "
+                f"for labels)."
+            )
         if x.dtype.kind == "f" and x.dtype != np.dtype(config.floatx()):
             x = x.astype(config.floatx())
         return ADAPTER.convert_to_tensor(x)

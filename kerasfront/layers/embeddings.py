@@ -47,6 +47,17 @@ class Embedding(Layer):
         input_length=None,
         **kwargs,
     ):
+        if input_length is not None and not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+            for d in _lengths(input_length)
+        ):
+            # Checked before the base class turns it into input_shape (the layer has no
+            # default name yet).
+            where = f"Embedding {kwargs['name']!r}" if kwargs.get("name") else "Embedding"
+            raise ValueError(
+                f"{where}: input_length must be a positive integer, None or a tuple of them, "
+                f"received {input_length!r}."
+            )
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             # Keras 2: the first layer of a Sequential model says its input shape.
             kwargs["input_shape"] = _lengths(input_length) if input_length else (None,)
@@ -57,14 +68,6 @@ class Embedding(Layer):
                 raise ValueError(
                     f"{describe(self)}: {argument} must be a positive integer, received {value!r}."
                 )
-        if input_length is not None and not all(
-            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
-            for d in _lengths(input_length)
-        ):
-            raise ValueError(
-                f"{describe(self)}: input_length must be a positive integer, None or a tuple "
-                f"of them, received {input_length!r}."
-            )
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)

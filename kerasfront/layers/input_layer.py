@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kerasfront import config
-from kerasfront.layers.base import Layer
+from kerasfront.layers.base import Layer, check_dtype_argument, checked_shape
 from kerasfront.layers.keras_tensor import KerasTensor, Node
 
 
@@ -56,10 +56,14 @@ class InputLayer(Layer):
                 f"InputLayer '{name}': {kind} inputs are not supported by kerasfront; pass "
                 "dense arrays (tf.keras configs carry ragged=False, which is accepted)."
             )
+        where = f"InputLayer '{name}'" if name else "Input"
+        check_dtype_argument(where, dtype)
         if batch_input_shape is None:
             if isinstance(input_shape, int):
                 input_shape = (input_shape,)
-            batch_input_shape = (batch_size, *tuple(input_shape))
+            batch_input_shape = (batch_size, *checked_shape(where, "shape", input_shape))
+        else:
+            batch_input_shape = checked_shape(where, "batch_shape", batch_input_shape)
         super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
         self._batch_input_shape = tuple(batch_input_shape)
         self.built = True
