@@ -4,6 +4,7 @@ lambda_layer.py, under its Keras 2 path `layers.core.Lambda`)."""
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from kerasfront import activations, config, constraints, initializers, ops, regu
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.backend.variables import SeedGenerator
 from kerasfront.layers.base import Layer
+from kerasfront.layers.conv_utils import normalize_data_format
 from kerasfront.layers.input_spec import InputSpec
 from kerasfront.lazy_exports import lazy_exports
 
@@ -168,6 +170,23 @@ def resolve_noise_shape(where: str, shape, noise_shape) -> tuple:
     return tuple(size if noise is None else noise for size, noise in zip(shape, noise_shape))
 
 
+def _noise_shape_argument(where: str, noise_shape):
+    """`noise_shape` as a tuple of sizes (None: the input's size), checked at construction."""
+    if noise_shape is None:
+        return None
+    entries = tuple(noise_shape) if isinstance(noise_shape, (tuple, list)) else None
+    if entries is None or not all(
+        size is None or (isinstance(size, int) and not isinstance(size, bool) and size > 0)
+        for size in entries
+    ):
+        raise ValueError(
+            f"{where}: noise_shape must be a tuple with one entry per input axis, each a "
+            f"positive integer or None (the input's size), e.g. (None, 1, 64); received "
+            f"{noise_shape!r}."
+        )
+    return entries
+
+
 class Dropout(Layer):
     """While training, zeroes a fraction `rate` of the inputs and scales the rest by
     1 / (1 - rate); at inference it passes inputs through.
@@ -183,7 +202,9 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.rate = check_rate(f"{type(self).__name__} '{self.name}'", rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.noise_shape = _noise_shape_argument(
+            f"{type(self).__name__} '{self.name}'", noise_shape
+        )
         self.seed = seed
         self.seed_generator = SeedGenerator(seed, name=f"{self.name}/seed")
 
@@ -219,7 +240,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or config.image_data_format()
+        self.data_format = normalize_data_format(data_format, f"Flatten '{self.name}'")
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
@@ -240,12 +261,31 @@ class Flatten(Layer):
         return {**super().get_config(), "data_format": self.data_format}
 
 
+def _target_shape_argument(name: str, target_shape) -> tuple:
+    """Reshape's `target_shape` as a tuple of ints (positive, or -1 for the inferred one)."""
+    entries = None
+    if isinstance(target_shape, (tuple, list)):
+        try:
+            entries = tuple(
+                operator.index(d) if not isinstance(d, bool) else None for d in target_shape
+            )
+        except TypeError:
+            entries = None
+    if entries is None or not all(d is not None and (d > 0 or d == -1) for d in entries):
+        raise ValueError(
+            f"Reshape '{name}': target_shape must be a tuple of positive integers (one entry "
+            f"may be -1, inferred), without the batch axis, e.g. (3, 4); received "
+            f"{target_shape!r}."
+        )
+    return entries
+
+
 class Reshape(Layer):
     """Reshapes each sample to `target_shape` (batch axis excluded; one entry may be -1)."""
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        target_shape = tuple(target_shape)
+        target_shape = _target_shape_argument(self.name, target_shape)
         if sum(1 for d in target_shape if d == -1) > 1:
             raise ValueError(
                 f"Reshape '{self.name}': at most one entry of target_shape may be -1, received "
