@@ -16,6 +16,8 @@ API for subclasses and wrappers (Bidirectional, ConvLSTM2D):
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from kerasfront import ops, tree
@@ -23,6 +25,7 @@ from kerasfront.backend.variables import Variable
 from kerasfront.layers.base import Layer, is_single_shape
 from kerasfront.layers.conv_utils import describe
 from kerasfront.layers.input_spec import InputSpec
+from kerasfront.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from kerasfront.layers.recurrent_compiled import COMPILES_EAGER_CALLS, compiled_call
 from kerasfront.layers.recurrent_loop import rnn
 from kerasfront.layers.recurrent_utils import (
@@ -182,7 +185,9 @@ class RNN(Layer):
         if not is_single_shape(input_shape):
             input_shape = input_shape[0]
         input_shape = tuple(input_shape)
-        if len(input_shape) < 3:
+        # The built-in cells take one feature vector per step: (batch, time, features).
+        vector_cell = type(self.cell) in (SimpleRNNCell, GRUCell, LSTMCell)
+        if len(input_shape) < 3 or (vector_cell and len(input_shape) != 3):
             raise ValueError(
                 f"{describe(self)} expects sequences (batch, time, features), received input "
                 f"shape {input_shape}."
@@ -246,6 +251,13 @@ class RNN(Layer):
             self._check_states(initial_state, self._state_shapes(batch), "initial_state holds")
             kwargs["initial_state"] = initial_state
         if constants is not None:
+            if not _takes_constants(self.cell):
+                raise TypeError(
+                    f"{describe(self)}: constants were given, but its cell "
+                    f"{type(self.cell).__name__} does not take them (a cell takes constants "
+                    f"when its `call(inputs, states, constants)` declares a `constants` "
+                    f"argument); received {len(constants)} constant tensor(s)."
+                )
             self._num_constants = len(constants)
             self._constants_shapes = [static_shape(c) for c in constants]
             kwargs["constants"] = constants
@@ -416,3 +428,12 @@ _KERAS2_MODULE_NAMES = {
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _KERAS2_MODULE_NAMES)
+
+
+def _takes_constants(cell) -> bool:
+    """Whether the cell's `call` declares `constants` (or takes any keyword argument)."""
+    try:
+        parameters = inspect.signature(cell.call).parameters.values()
+    except (AttributeError, TypeError, ValueError):
+        return True  # let the call itself say what is wrong
+    return any(p.name == "constants" or p.kind is p.VAR_KEYWORD for p in parameters)
