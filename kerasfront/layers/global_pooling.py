@@ -107,6 +107,16 @@ class GlobalAveragePooling1D(_GlobalAverage):
         if mask is None:
             return super().call(inputs)
         steps_axis = self._spatial_axes[0]
+        expected = (ops.shape(inputs)[0], ops.shape(inputs)[steps_axis])
+        received = tuple(ops.shape(mask))
+        if len(received) != 2 or any(
+            isinstance(a, int) and isinstance(b, int) and a != b for a, b in zip(received, expected)
+        ):
+            raise ValueError(
+                f"{describe(self)}: the mask must have shape (batch, steps) = {expected} for "
+                f"inputs of shape {tuple(ops.shape(inputs))}; received a mask of shape "
+                f"{received}."
+            )
         # The mask is (batch, steps); the size-1 feature axis broadcasts it over features.
         weights = ops.expand_dims(ops.cast(mask, ops.dtype(inputs)), channel_axis(self.data_format))
         total = ops.sum(inputs * weights, axis=steps_axis, keepdims=self.keepdims)

@@ -212,6 +212,11 @@ class Concatenate(_Merge):
         self._check_list(input_shape)
         shapes = [tuple(shape) for shape in input_shape]
         rank = len(shapes[0])
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"Concatenate '{self.name}': axis {self.axis} is out of range for inputs of "
+                f"rank {rank} (expected -{rank} <= axis < {rank}); received shapes {shapes}."
+            )
         axis = self.axis % rank if rank else 0
         for shape in shapes[1:]:
             mismatch = len(shape) != rank or any(
