@@ -168,6 +168,12 @@ class LayerWeights:
                     f"Layer '{self.name}': weight {variable.name!r} has shape {variable.shape}, "
                     f"received an array of shape {value.shape}."
                 )
+            if value.dtype.kind in "USV":
+                # NumPy would try to parse text as numbers; a file of names is a mix-up.
+                raise TypeError(
+                    f"Layer '{self.name}': weight {variable.name!r} takes numbers "
+                    f"({variable.dtype}), received an array of dtype {value.dtype}."
+                )
             variable.assign(value.astype(variable.dtype))
 
     def count_params(self) -> int:
