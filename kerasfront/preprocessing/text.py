@@ -230,6 +230,13 @@ class Tokenizer:
             return [token.lower() for token in text] if isinstance(text, list) else text.lower()
         if self.analyzer is not None:
             return self.analyzer(text)
+        if not isinstance(text, str):
+            # Numbers (e.g. already-encoded sequences) would fail deep inside str methods.
+            raise TypeError(
+                f"Tokenizer: each text must be a string or a list of tokens, received "
+                f"{type(text).__name__}: {text!r:.60}. Pass texts as strings; sequences of "
+                f"word indices go to sequences_to_matrix / sequences_to_texts instead."
+            )
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def fit_on_texts(self, texts: Iterable[str | list[str]]) -> None:

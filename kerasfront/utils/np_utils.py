@@ -32,6 +32,15 @@ def _as_integer_labels(y: Any) -> np.ndarray:
     )
 
 
+def _is_whole_number(value) -> bool:
+    if isinstance(value, (bool, str, bytes)):
+        return False
+    try:
+        return float(value).is_integer()
+    except (TypeError, ValueError):
+        return False
+
+
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
     """Converts a class vector (integers from 0 to num_classes - 1) to a one-hot matrix.
 
@@ -64,6 +73,11 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     if flat.size and flat.min() < 0:
         raise ValueError(
             f"to_categorical: class labels in `y` must be >= 0; received the label {flat.min()}."
+        )
+    if num_classes is not None and not _is_whole_number(num_classes):
+        raise TypeError(
+            f"to_categorical: `num_classes` must be an integer (or None to infer it); received "
+            f"{type(num_classes).__name__}: {num_classes!r}."
         )
     if num_classes is None or num_classes == 0:
         if not flat.size:

@@ -1,0 +1,150 @@
+"""Mistakes users make, each answered by an error that names the layer or argument, what was
+expected and what was received, the same on every engine (never an engine's own message).
+
+tests/models/test_bad_input.py and tests/layers/test_call_errors.py hold the older cases.
+"""
+
+import numpy as np
+import pytest
+
+from kerasfront import layers
+
+
+# ---- constructor arguments ---------------------------------------------------------------
+def test_misspelt_keyword_argument_suggests_the_argument_meant():
+    with pytest.raises(TypeError, match=r"Dense .*'activaton' \(did you mean 'activation'\?\)"):
+        layers.Dense(4, activaton="relu")
+    with pytest.raises(
+        TypeError, match=r"LSTM .*'return_sequence' \(did you mean 'return_sequences'"
+    ):
+        layers.LSTM(4, return_sequence=True)
+    # Nothing close: the name alone, and the list of what the layer takes.
+    with pytest.raises(TypeError, match=r"Dense .*'zzz'; expected one of \[.*'units'"):
+        layers.Dense(4, zzz=1)
+
+
+@pytest.mark.parametrize(
+    "arguments, argument, received",
+    [
+        ({"input_shape": ("55",)}, "input_shape", r"\('55',\)"),
+        ({"input_shape": (-1,)}, "input_shape", r"\(-1,\)"),
+        ({"batch_input_shape": (None, 2.5)}, "batch_input_shape", r"\(None, 2.5\)"),
+        ({"input_dim": "4"}, "input_dim", "'4'"),
+        ({"input_dim": 0}, "input_dim", "0"),
+    ],
+)
+def test_shape_arguments_are_sizes(arguments, argument, received):
+    with pytest.raises(ValueError, match=rf"Dense 'shaped': {argument} must be .*{received}"):
+        layers.Dense(3, name="shaped", **arguments)
+
+
+def test_shape_arguments_take_numpy_integers_and_lists():
+    layer = layers.Dense(3, input_shape=[np.int64(4)], batch_size=2)
+    assert layer._batch_input_shape == (2, 4)
+    assert layers.Dense(3, input_dim=np.int32(5))._batch_input_shape == (None, 5)
+
+
+def test_input_shape_of_text_or_negative_sizes_is_refused():
+    # tuple("55") would have been two axes of size 5.
+    with pytest.raises(ValueError, match=r"InputLayer 'words': shape must be .*received '55'"):
+        layers.Input(shape="55", name="words")
+    with pytest.raises(ValueError, match=r"batch_shape must be .*received \(None, -3\)"):
+        layers.Input(batch_shape=(None, -3))
+    assert layers.Input(shape=(None, 3)).shape == (None, None, 3)
+
+
+def test_misspelt_dtype_is_refused_when_the_layer_is_made():
+    with pytest.raises(TypeError, match=r"Dense: dtype must be a dtype name .*'flaot32'"):
+        layers.Dense(3, dtype="flaot32")
+    with pytest.raises(TypeError, match=r"InputLayer 'x': dtype must be .*'flaot32'"):
+        layers.Input(shape=(3,), dtype="flaot32", name="x")
+    assert layers.Dense(3, dtype="bfloat16").dtype == "bfloat16"
+
+
+@pytest.mark.parametrize("target_shape", [12, "3,4", (0, 3), (2.0, 6), (3, -2)])
+def test_reshape_target_shape_must_be_sizes(target_shape):
+    with pytest.raises(ValueError, match=r"Reshape 'r': target_shape must be .*received") as info:
+        layers.Reshape(target_shape, name="r")
+    assert str(info.value).endswith(f"received {target_shape!r}.")
+
+
+def test_reshape_takes_a_list_with_numpy_integers_and_one_minus_one():
+    assert layers.Reshape([np.int64(3), -1]).target_shape == (3, -1)
+
+
+def test_dropout_noise_shape_must_be_a_tuple():
+    with pytest.raises(ValueError, match=r"Dropout 'd': noise_shape must be a tuple.*received 3"):
+        layers.Dropout(0.5, noise_shape=3, name="d")
+    assert layers.Dropout(0.5, noise_shape=[None, 1]).noise_shape == (None, 1)
+
+
+def test_flatten_data_format_is_checked():
+    with pytest.raises(ValueError, match=r"Flatten 'f': data_format must be one of .*'nhwc'"):
+        layers.Flatten(data_format="nhwc", name="f")
+
+
+def test_embedding_input_length_named_in_its_own_message():
+    with pytest.raises(ValueError, match=r"Embedding 'e': input_length must be .*'5'"):
+        layers.Embedding(10, 4, input_length="5", name="e")
+
+
+# ---- calls on the wrong inputs -----------------------------------------------------------
+SEQUENCES = np.zeros((2, 4, 5), "float32")
+
+
+def test_recurrent_layer_on_images_names_the_layer():
+    images = np.zeros((2, 3, 4, 5), "float32")
+    with pytest.raises(ValueError, match=r"LSTM 'l' expects sequences .*\(2, 3, 4, 5\)"):
+        layers.LSTM(3, name="l")(images)
+
+
+def test_constants_for_a_cell_that_takes_none():
+    with pytest.raises(TypeError, match=r"GRU 'g': constants were given, but its cell GRUCell"):
+        layers.GRU(3, name="g")(SEQUENCES, constants=np.zeros((2, 3), "float32"))
+
+
+def test_concatenate_axis_out_of_range():
+    x = np.zeros((2, 5), "float32")
+    with pytest.raises(ValueError, match=r"Concatenate 'c': axis 3 is out of range .*rank 2"):
+        layers.Concatenate(axis=3, name="c")([x, x])
+
+
+def test_pooling_mask_of_the_wrong_shape():
+    with pytest.raises(
+        ValueError,
+        match=r"GlobalAveragePooling1D 'p': the mask must have shape .*\(2, 4\).*\(2, 7\)",
+    ):
+        layers.GlobalAveragePooling1D(name="p")(SEQUENCES, mask=np.ones((2, 7), bool))
+
+
+def test_text_array_given_to_a_layer():
+    with pytest.raises(TypeError, match=r"Dense 'dense_on_text': inputs must be numbers.*<U1"):
+        layers.Dense(2, name="dense_on_text")(np.array([["a"] * 5] * 2))
+
+
+def test_set_weights_with_text_names_the_weight():
+    layer = layers.Dense(2, name="w")
+    layer.build((None, 3))
+    with pytest.raises(TypeError, match=r"Layer 'w': weight 'w/kernel' takes numbers .*<U1"):
+        layer.set_weights([np.full((3, 2), "a"), np.zeros(2)])
+
+
+# ---- preprocessing and utils -------------------------------------------------------------
+def test_to_categorical_num_classes_given_as_text():
+    from kerasfront.utils import to_categorical
+
+    with pytest.raises(TypeError, match=r"to_categorical: `num_classes` must be an integer.*'3'"):
+        to_categorical([0, 1], num_classes="3")
+    # Keras 2: 0 (falsy) means "infer it", a whole float is a count.
+    assert to_categorical([0, 1], num_classes=0).shape == (2, 2)
+    assert to_categorical([0, 1], num_classes=3.0).shape == (2, 3)
+
+
+def test_tokenizer_given_numbers_instead_of_texts():
+    from kerasfront.preprocessing.text import Tokenizer
+
+    with pytest.raises(TypeError, match=r"Tokenizer: each text must be a string .*int: 7"):
+        Tokenizer().fit_on_texts([7, 8])
+    tokenizer = Tokenizer()
+    tokenizer.fit_on_texts(["a b", ["c", "d"]])  # strings and pre-split token lists
+    assert set(tokenizer.word_index) == {"a", "b", "c", "d"}
