@@ -91,6 +91,11 @@ class ModelCheckpoint(Callback):
         self._batches_since_last_save = 0
         self._current_epoch = 0
 
+    @property
+    def monitor_op(self):
+        """Keras 2's comparison of a value with the best one: np.less or np.greater."""
+        return monitoring.monitor_op(self.mode)
+
     def _initial_best(self) -> float:
         if self.initial_value_threshold is not None:
             return float(self.initial_value_threshold)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def is_maximized(monitor: str) -> bool:
     """Keras 2's `mode="auto"`: accuracies (any name containing "acc", e.g. `val_acc`,
@@ -25,6 +27,12 @@ def resolve_mode(owner: str, monitor: str, mode: str) -> str:
 def worst_value(mode: str) -> float:
     """The starting "best" value, which any finite value beats."""
     return -math.inf if mode == "max" else math.inf
+
+
+def monitor_op(mode: str):
+    """Keras 2's `monitor_op` attribute of the monitoring callbacks: `np.greater` when
+    higher is better, else `np.less` (subclasses written for Keras 2 call it)."""
+    return np.greater if mode == "max" else np.less
 
 
 def improves(mode: str, current: float, best: float, min_delta: float) -> bool:

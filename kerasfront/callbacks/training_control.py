@@ -44,7 +44,9 @@ class EarlyStopping(Callback):
         super().__init__()
         self.monitor = monitor
         self.mode = monitoring.resolve_mode("EarlyStopping", monitor, mode)
-        self.min_delta = abs(min_delta)
+        # Signed as Keras 2 kept it (negative when lower is better), so subclasses written
+        # for Keras 2 can test `self.monitor_op(current - self.min_delta, self.best)`.
+        self.min_delta = abs(min_delta) if self.mode == "max" else -abs(min_delta)
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline
@@ -53,6 +55,11 @@ class EarlyStopping(Callback):
         self.wait = self.stopped_epoch = 0
         self.best_weights = None
         self.best = monitoring.worst_value(self.mode)
+
+    @property
+    def monitor_op(self):
+        """Keras 2's comparison of a value with the best one: np.less or np.greater."""
+        return monitoring.monitor_op(self.mode)
 
     def on_train_begin(self, logs=None):
         self.reader.start()
@@ -64,7 +71,7 @@ class EarlyStopping(Callback):
         current = self.reader.read(logs, self.params)
         if current is None:
             return
-        if monitoring.improves(self.mode, current, self.best, self.min_delta):
+        if monitoring.improves(self.mode, current, self.best, abs(self.min_delta)):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -192,6 +199,12 @@ class ReduceLROnPlateau(Callback):
         self.min_delta, self.cooldown, self.min_lr = abs(min_delta), cooldown, min_lr
         self.reader = monitoring.MonitorReader("ReduceLROnPlateau", monitor)
         self._reset()
+
+    @property
+    def monitor_op(self):
+        """Keras 2's test `monitor_op(current, best)`: whether `current` improves on `best`
+        by more than `min_delta`."""
+        return lambda current, best: monitoring.improves(self.mode, current, best, self.min_delta)
 
     def _reset(self):
         self.best = monitoring.worst_value(self.mode)

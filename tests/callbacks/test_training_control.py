@@ -130,3 +130,17 @@ def test_learning_rate_scheduler_logs_the_rate_and_checks_the_schedule():
             verbose=0,
             callbacks=[callbacks.LearningRateScheduler(lambda epoch: "fast")],
         )
+
+
+def test_keras2_monitor_op_and_signed_min_delta_for_subclasses():
+    # Keras 2 subclasses test `self.monitor_op(current - self.min_delta, self.best)`.
+    import numpy as np
+
+    lower = callbacks.EarlyStopping(monitor="val_loss", min_delta=0.1)
+    higher = callbacks.EarlyStopping(monitor="val_acc", min_delta=0.1)
+    assert (lower.monitor_op, lower.min_delta) == (np.less, -0.1)
+    assert (higher.monitor_op, higher.min_delta) == (np.greater, 0.1)
+    assert lower.monitor_op(0.5 - lower.min_delta, 0.55) == np.False_
+    assert callbacks.ModelCheckpoint("w.h5", monitor="val_accuracy").monitor_op is np.greater
+    reducer = callbacks.ReduceLROnPlateau(monitor="val_loss", min_delta=0.1)
+    assert reducer.monitor_op(0.3, 0.5) and not reducer.monitor_op(0.45, 0.5)
