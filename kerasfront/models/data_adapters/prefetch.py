@@ -9,10 +9,12 @@ it first, so results do not depend on `workers`.
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
 import queue
 import sys
 import threading
+import warnings
 from concurrent import futures
 
 # The Sequence a worker process reads from (set once per process by `_set_sequence`).
@@ -44,6 +46,20 @@ def process_pool(sequence, workers: int) -> futures.ProcessPoolExecutor:
     )
 
 
+@contextlib.contextmanager
+def _forking_quietly():
+    """The pool forks its workers on a submit. JAX (and CPython 3.12+) warn at every fork
+    of a multithreaded process, as a child that used the engine could deadlock; our
+    workers only run the Sequence's `__getitem__` on NumPy data, never the engine (a
+    Sequence that calls the engine must be read with threads: use_multiprocessing=False)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*os\.fork\(\)", category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message=r".*multi-threaded.*fork", category=DeprecationWarning
+        )
+        yield
+
+
 def in_order(read, indices, pool, depth: int):
     """Yields `read(index)` for each index, in order, keeping up to `depth` reads ahead
     in `pool` (a process pool's `read` is ignored: it reads its own copy)."""
@@ -55,7 +71,8 @@ def in_order(read, indices, pool, depth: int):
         index = next(remaining, None)
         if index is not None:
             if is_processes:
-                pending.append(pool.submit(_read_in_process, index))
+                with _forking_quietly():
+                    pending.append(pool.submit(_read_in_process, index))
             else:
                 pending.append(pool.submit(read, index))
 
