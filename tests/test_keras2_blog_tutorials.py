@@ -68,3 +68,24 @@ def test_generator_methods_take_keras1_argument_names_with_a_warning():
     np.testing.assert_allclose(predicted, x[:4].reshape(4, 4) @ kernel + bias, rtol=1e-5, atol=1e-6)
     with pytest.raises(TypeError, match="steps_per_epoch"):
         model.fit_generator(train, steps_per_epoch=2, samples_per_epoch=4, verbose=0)
+
+
+def test_sampling_lambda_with_output_shape_draws_afresh_each_step():
+    # The blog's VAE: Input(batch_shape=...) and Lambda(sampling, output_shape=...) whose
+    # function draws K.random_normal without a seed. A declared output_shape must not
+    # keep the function from running at wiring, where the layer gets its seed generator.
+    from kerasfront import backend as K
+
+    inputs = layers.Input(batch_shape=(4, 3))
+    z_mean = layers.Dense(2, kernel_initializer="zeros", use_bias=False)(inputs)
+
+    def sampling(mean):
+        return mean + K.random_normal(shape=(4, 2), mean=0.0, stddev=1.0)
+
+    z = layers.Lambda(sampling, output_shape=(2,))(z_mean)
+    model = models.Model(inputs, z)
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    first, second = model.train_on_batch(x, y), model.train_on_batch(x, y)
+    assert np.isfinite(first) and np.isfinite(second)
+    assert first != second  # each step drew new numbers

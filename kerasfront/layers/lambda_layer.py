@@ -9,7 +9,7 @@ import inspect
 from kerasfront import tree
 from kerasfront.backend.graph_functions import EagerGradientsError
 from kerasfront.backend.registry import ADAPTER
-from kerasfront.layers import lambda_graph
+from kerasfront.layers import lambda_graph, unseeded_draws
 from kerasfront.layers.base import Layer, is_single_shape
 
 
@@ -91,6 +91,7 @@ class Lambda(Layer):
                     lambda_graph.graph_call_args(self)  # raises: one symbolic call only
                 self._graph_function = lambda_graph.record(self, inputs)
             return super().compute_output_spec(inputs, *args, **kwargs)
+        self._trace_for_unseeded_draws(inputs, *args, **kwargs)
         from kerasfront.backend.tracing import Spec
         from kerasfront.layers.keras_tensor import KerasTensor
 
@@ -101,6 +102,20 @@ class Lambda(Layer):
         if is_single_shape(shape):
             return Spec(tuple(shape), first.dtype)
         return [Spec(tuple(one), first.dtype) for one in shape]
+
+    def _trace_for_unseeded_draws(self, inputs, *args, **kwargs) -> None:
+        """Runs the function symbolically although `output_shape` gives the shape, as
+        Keras 2's graph wiring always ran it: a function that draws without a seed
+        (`K.random_normal` in the blog's VAE sampling Lambda) gets its seed generator
+        here, outside the compiled steps that could not create it. The declared shape
+        stays the answer; a trace that fails (a size the tracing batch does not match) is
+        left to the real call."""
+        if self.__dict__.get(unseeded_draws.ATTRIBUTE) is not None:
+            return
+        try:
+            super().compute_output_spec(inputs, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - only a probe; the real call reports errors
+            pass
 
     def _declared_output_shape(self, input_shape):
         """The output shape from `output_shape` (the base's compute_output_shape calls
