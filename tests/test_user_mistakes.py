@@ -148,3 +148,49 @@ def test_tokenizer_given_numbers_instead_of_texts():
     tokenizer = Tokenizer()
     tokenizer.fit_on_texts(["a b", ["c", "d"]])  # strings and pre-split token lists
     assert set(tokenizer.word_index) == {"a", "b", "c", "d"}
+
+
+# ---- fit arguments -----------------------------------------------------------------------
+def _tiny_model():
+    from kerasfront import models
+
+    model = models.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_fit_counts_and_callbacks_of_the_wrong_type():
+    from kerasfront import callbacks
+
+    model, x, y = _tiny_model(), np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    with pytest.raises(TypeError, match=r"fit: epochs must be a non-negative integer.*str: '2'"):
+        model.fit(x, y, epochs="2", verbose=0)
+    with pytest.raises(TypeError, match=r"fit: initial_epoch must be .*float: 1.0"):
+        model.fit(x, y, initial_epoch=1.0, verbose=0)
+    with pytest.raises(ValueError, match=r"fit: verbose must be 0 .*'auto', received 'yes'"):
+        model.fit(x, y, verbose="yes")
+    with pytest.raises(
+        TypeError, match=r"fit: callbacks must be a list .*History.*callbacks=\[\.\.\.\]"
+    ):
+        model.fit(x, y, callbacks=callbacks.History(), verbose=0)
+    # epochs=0 trains nothing, as in Keras 2; verbose='auto' is tf.keras's default.
+    assert model.fit(x, y, epochs=0, verbose=0).history == {}
+
+
+# ---- functional models -------------------------------------------------------------------
+def test_two_layers_of_one_name_in_a_model():
+    from kerasfront import models
+
+    inputs = layers.Input((3,))
+    hidden = layers.Dense(2, name="twin")(inputs)
+    with pytest.raises(ValueError, match=r"Model 'm': the layer name 'twin' is used by two layers"):
+        models.Model(inputs, layers.Dense(2, name="twin")(hidden), name="m")
+
+
+def test_keras1_input_output_keywords_of_model():
+    from kerasfront import models
+
+    inputs = layers.Input((3,))
+    outputs = layers.Dense(2)(inputs)
+    model = models.Model(input=inputs, output=outputs)
+    assert model.inputs == [inputs] and model.outputs == [outputs]

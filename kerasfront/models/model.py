@@ -33,6 +33,10 @@ class Model(Keras2Attributes, Trainer, Layer):
     """
 
     def __init__(self, *args, **kwargs):
+        # Keras 2 still took Keras 1's `Model(input=..., output=...)`.
+        for legacy, argument in (("input", "inputs"), ("output", "outputs")):
+            if legacy in kwargs and argument not in kwargs:
+                kwargs[argument] = kwargs.pop(legacy)
         inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
         Layer.__init__(self, **kwargs)
@@ -49,6 +53,7 @@ class Model(Keras2Attributes, Trainer, Layer):
 
     def _init_graph(self, inputs, outputs):
         self._graph = Graph(inputs, outputs)
+        _check_unique_layer_names(self.name, self._graph.layers)
         self._sublayers[:] = [
             layer for layer in self._graph.layers if not isinstance(layer, InputLayer)
         ]
@@ -380,3 +385,17 @@ def _unique_output_names(outputs) -> list[str]:
             proposal = f"{base}_{suffixes[base]}"
         names.append(proposal)
     return names
+
+
+def _check_unique_layer_names(model_name: str, model_layers) -> None:
+    """Keras 2 refused two layers of one name in a model: weights are saved and loaded
+    by layer name, so the second would overwrite the first in a file."""
+    seen = {}
+    for layer in model_layers:
+        earlier = seen.setdefault(layer.name, layer)
+        if earlier is not layer:
+            raise ValueError(
+                f"Model '{model_name}': the layer name {layer.name!r} is used by two layers "
+                f"({type(earlier).__name__} and {type(layer).__name__}); layer names must be "
+                f"unique within a model. Give one of them another name=."
+            )
