@@ -89,3 +89,31 @@ def test_sampling_lambda_with_output_shape_draws_afresh_each_step():
     first, second = model.train_on_batch(x, y), model.train_on_batch(x, y)
     assert np.isfinite(first) and np.isfinite(second)
     assert first != second  # each step drew new numbers
+
+
+def test_loss_closing_over_inner_tensors_says_to_use_add_loss():
+    # The blog's first VAE loss read z_mean from the graph; losses here see only each
+    # step's values, so that fails with an error that names the loss and the way out
+    # (add_loss), which then trains: its loss is the NumPy-computed total.
+    import pytest
+
+    from kerasfront import backend as K
+
+    inputs = layers.Input((3,))
+    z_mean = layers.Dense(2, name="z_mean")(inputs)
+    outputs = layers.Dense(3, name="out")(z_mean)
+    model = models.Model(inputs, outputs)
+
+    def vae_loss(y_true, y_pred):
+        return K.mean(K.square(y_true - y_pred), axis=-1) + K.mean(K.square(z_mean), axis=-1)
+
+    model.compile("sgd", loss=vae_loss)
+    x = np.random.RandomState(0).rand(4, 3).astype("float32")
+    with pytest.raises(TypeError, match="vae_loss.*add_loss"):
+        model.train_on_batch(x, x)
+    model.add_loss(K.mean(K.mean(K.square(z_mean), axis=-1)))
+    model.compile("sgd", loss="mse")
+    k1, b1, k2, b2 = model.get_weights()
+    hidden = x @ k1 + b1
+    expected = np.mean((hidden @ k2 + b2 - x) ** 2) + np.mean(hidden**2)
+    np.testing.assert_allclose(model.test_on_batch(x, x), expected, rtol=1e-5)

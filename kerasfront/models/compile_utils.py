@@ -16,6 +16,7 @@ import numpy as np
 from kerasfront import config, ops
 from kerasfront import losses as losses_module
 from kerasfront.backend import user_code
+from kerasfront.layers.keras_tensor import KerasTensor
 
 SAMPLE_WEIGHT_MODES = (None, "temporal")
 
@@ -168,7 +169,12 @@ class CompiledLoss:
             if user_code.is_users(fn):
                 # Keras 2 losses may update y_pred in place (see backend/user_code.py).
                 target, prediction = user_code.private_copies((target, prediction))
+                used = _graph_tensors_read_by(fn)
+                if used:
+                    raise TypeError(_graph_loss_message(fn, self.output_names[index], used))
                 values = user_code.call_users(fn, target, prediction)
+                if isinstance(values, KerasTensor):
+                    raise TypeError(_graph_loss_message(fn, self.output_names[index], values))
             else:
                 values = fn(target, prediction)
             if sw is not None:
@@ -328,3 +334,43 @@ def metrics_with_targets(metrics, compiled_loss: CompiledLoss, what: str):
 
 # Re-exported for the trainer; at the end because compile_metrics imports this module.
 from kerasfront.models.compile_metrics import CompiledMetrics  # noqa: E402, F401
+
+
+def _graph_tensors_read_by(fn) -> dict:
+    """The symbolic tensors a loss function reads by name, from its closure or its
+    module's globals (`z_mean` of a script), by name; empty for other callables."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return {}
+    found = {}
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        if isinstance(value, KerasTensor):
+            found[name] = value
+    module_globals = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        if isinstance(module_globals.get(name), KerasTensor):
+            found[name] = module_globals[name]
+    return found
+
+
+def _graph_loss_message(fn, output_name: str, values) -> str:
+    """Says why a loss that returned a symbolic tensor cannot run, and the Keras 2 way
+    that can: Keras 2 graph-mode losses could close over the model's inner tensors (the
+    blog's VAE loss reads `z_mean`), but losses here see only each step's targets and
+    predictions."""
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if isinstance(values, dict):
+        what = f"reads the symbolic tensors {sorted(values)} of the model's graph"
+    else:
+        what = f"returned the symbolic tensor {values!r}: it uses tensors of the model's graph"
+    return (
+        f"Loss function '{name}' of output '{output_name}' {what} (Keras 2 graph-mode "
+        "losses could close over an inner layer's output), which have no value inside a "
+        "training step. Add the terms built from those tensors with `model.add_loss(K.mean(...))` (they are computed "
+        "with each step's forward pass) and keep only the terms of (y_true, y_pred) in the "
+        "loss function, or compile(loss=None) when add_loss holds the whole objective."
+    )
