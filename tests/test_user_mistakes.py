@@ -177,6 +177,15 @@ def test_fit_counts_and_callbacks_of_the_wrong_type():
     assert model.fit(x, y, epochs=0, verbose=0).history == {}
 
 
+def test_text_inputs_given_to_fit_and_predict():
+    model = _tiny_model()
+    words = np.array([["a", "b"]] * 4)
+    with pytest.raises(TypeError, match=r"Input '.*' of model '.*' takes numbers .*<U1.*\(4, 2\)"):
+        model.fit(words, np.zeros((4, 1), "float32"), verbose=0)
+    with pytest.raises(TypeError, match=r"takes numbers \(float32\), received .*<U1"):
+        model.predict(words, verbose=0)
+
+
 # ---- functional models -------------------------------------------------------------------
 def test_two_layers_of_one_name_in_a_model():
     from kerasfront import models

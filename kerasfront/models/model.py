@@ -178,6 +178,12 @@ class Model(Keras2Attributes, Trainer, Layer):
     def check_input_shapes(self, flat_inputs) -> None:
         """Raises when data does not match the rank or fixed sizes of the model's inputs."""
         for tensor, name, data in zip(self.inputs, self.input_names, flat_inputs):
+            if isinstance(data, np.ndarray) and data.dtype.kind in "US":
+                raise TypeError(
+                    f"Input '{name}' of model '{self.name}' takes numbers ({tensor.dtype}), "
+                    f"received an array of dtype {data.dtype} and shape {data.shape}. Encode "
+                    f"text first (e.g. kerasfront.preprocessing.text.Tokenizer)."
+                )
             shape = tuple(np.shape(data)) if not hasattr(data, "shape") else tuple(data.shape)
             expected = tensor.shape
             if len(shape) != len(expected) or any(
