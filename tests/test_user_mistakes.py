@@ -203,3 +203,16 @@ def test_keras1_input_output_keywords_of_model():
     outputs = layers.Dense(2)(inputs)
     model = models.Model(input=inputs, output=outputs)
     assert model.inputs == [inputs] and model.outputs == [outputs]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: layers.LSTM(0), r"^LSTM: units must be a positive integer, received 0"),
+        (lambda: layers.GRU(3, dropout=1.5, name="g"), r"^GRU 'g': dropout must be .*1.5"),
+        (lambda: layers.LSTM(3, implementation=3), r"^LSTM: implementation must be"),
+    ],
+)
+def test_recurrent_layer_argument_errors_name_the_layer_not_its_cell(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -9,6 +9,8 @@ the engine has one and the configuration is what the kernel computes; `use_cudnn
 
 from __future__ import annotations
 
+import re
+
 from kerasfront import activations, ops, regularizers
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.layers.conv_utils import describe
@@ -54,6 +56,10 @@ def lay_out_for_fused_kernel(kernel_name, layer) -> None:
         weight._set_storage(lay_out(weight.storage))
 
 
+# How a cell's own argument errors begin: "LSTMCell 'lstm_cell_3':" or "LSTMCell:".
+_CELL_PREFIX = re.compile(r"^\w*Cell(?: '[^']*')?:")
+
+
 class _CellLayer(RNN):
     """A Keras recurrent layer: its arguments split between the cell and the RNN."""
 
@@ -68,7 +74,15 @@ class _CellLayer(RNN):
         activity_regularizer = arguments.pop("activity_regularizer", None)
         cell_arguments = {k: arguments.pop(k) for k in _CELL_ARGUMENTS if k in arguments}
         cell_kwargs = {k: kwargs[k] for k in ("dtype", "trainable") if k in kwargs}
-        cell = self.CELL(**cell_arguments, **cell_kwargs)
+        try:
+            cell = self.CELL(**cell_arguments, **cell_kwargs)
+        except (TypeError, ValueError) as error:
+            # The user made an LSTM, not an LSTMCell: name the layer they wrote.
+            where = f"{type(self).__name__} {kwargs['name']!r}" if kwargs.get("name") else None
+            message = _CELL_PREFIX.sub(f"{where or type(self).__name__}:", str(error), count=1)
+            if message == str(error):
+                raise
+            raise type(error)(message) from None
         super().__init__(cell, activity_regularizer=activity_regularizer, **arguments, **kwargs)
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
