@@ -211,6 +211,8 @@ def test_keras1_input_output_keywords_of_model():
         (lambda: layers.LSTM(0), r"^LSTM: units must be a positive integer, received 0"),
         (lambda: layers.GRU(3, dropout=1.5, name="g"), r"^GRU 'g': dropout must be .*1.5"),
         (lambda: layers.LSTM(3, implementation=3), r"^LSTM: implementation must be"),
+        (lambda: layers.ConvLSTM2D(0, 3, name="c"), r"^ConvLSTM2D 'c': filters must be .*0"),
+        (lambda: layers.ConvLSTM2D(2, 3, padding="smae"), r"^ConvLSTM2D: padding must be"),
     ],
 )
 def test_recurrent_layer_argument_errors_name_the_layer_not_its_cell(make, message):

@@ -357,7 +357,15 @@ class ConvLSTM2D(ConvRNN2D):
         cell_kwargs = {k: kwargs[k] for k in ("dtype", "trainable") if k in kwargs}
         if kwargs.get("name"):
             cell_kwargs["name"] = kwargs["name"]
-        cell = ConvLSTM2DCell(**cell_arguments, **cell_kwargs)
+        try:
+            cell = ConvLSTM2DCell(**cell_arguments, **cell_kwargs)
+        except (TypeError, ValueError) as error:
+            from kerasfront.layers.recurrent_layers import error_naming_the_layer
+
+            renamed = error_naming_the_layer(error, type(self).__name__, kwargs.get("name"))
+            if renamed is None:
+                raise
+            raise renamed from None
         super().__init__(
             cell,
             return_sequences=return_sequences,

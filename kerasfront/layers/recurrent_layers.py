@@ -60,6 +60,14 @@ def lay_out_for_fused_kernel(kernel_name, layer) -> None:
 _CELL_PREFIX = re.compile(r"^\w*Cell(?: '[^']*')?:")
 
 
+def error_naming_the_layer(error: Exception, layer_class: str, name) -> Exception | None:
+    """The cell's argument error reworded to name the layer the user made (an LSTM, not
+    the LSTMCell inside it); None when the message is not a cell's argument error."""
+    where = f"{layer_class} {name!r}" if name else layer_class
+    message = _CELL_PREFIX.sub(f"{where}:", str(error), count=1)
+    return None if message == str(error) else type(error)(message)
+
+
 class _CellLayer(RNN):
     """A Keras recurrent layer: its arguments split between the cell and the RNN."""
 
@@ -77,12 +85,10 @@ class _CellLayer(RNN):
         try:
             cell = self.CELL(**cell_arguments, **cell_kwargs)
         except (TypeError, ValueError) as error:
-            # The user made an LSTM, not an LSTMCell: name the layer they wrote.
-            where = f"{type(self).__name__} {kwargs['name']!r}" if kwargs.get("name") else None
-            message = _CELL_PREFIX.sub(f"{where or type(self).__name__}:", str(error), count=1)
-            if message == str(error):
+            renamed = error_naming_the_layer(error, type(self).__name__, kwargs.get("name"))
+            if renamed is None:
                 raise
-            raise type(error)(message) from None
+            raise renamed from None
         super().__init__(cell, activity_regularizer=activity_regularizer, **arguments, **kwargs)
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
