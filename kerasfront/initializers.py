@@ -96,6 +96,11 @@ class Ones(Initializer):
 
 class Constant(Initializer):
     def __init__(self, value=0.0):
+        if np.asarray(value).dtype.kind not in "biuf":
+            raise TypeError(
+                f"Constant: value must be a number (or an array of numbers), received "
+                f"{type(value).__name__}: {value!r:.60}."
+            )
         self.value = value
 
     def __call__(self, shape, dtype=None):

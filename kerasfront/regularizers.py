@@ -19,11 +19,21 @@ class Regularizer:
         return cls(**config)
 
 
+def _factor(argument: str, value) -> float:
+    try:
+        return float(value)  # Keras 2 cast with NumPy, so "0.01" was taken too
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"L1L2: {argument} must be a number (the penalty's factor), received "
+            f"{type(value).__name__}: {value!r}."
+        ) from None
+
+
 class L1L2(Regularizer):
     """`l1 * sum(|x|) + l2 * sum(x ** 2)`."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1, self.l2 = float(l1), float(l2)
+        self.l1, self.l2 = _factor("l1", l1), _factor("l2", l2)
 
     def __call__(self, x):
         penalty = 0.0

@@ -218,3 +218,18 @@ def test_keras1_input_output_keywords_of_model():
 def test_recurrent_layer_argument_errors_name_the_layer_not_its_cell(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_penalty_constant_and_seed_arguments_that_are_not_numbers():
+    from kerasfront import initializers, regularizers
+
+    with pytest.raises(ValueError, match=r"L1L2: l1 must be a number .*str: 'x'"):
+        regularizers.l1_l2(l1="x")
+    with pytest.raises(TypeError, match=r"Constant: value must be a number .*str: 'a'"):
+        initializers.Constant("a")
+    with pytest.raises(
+        TypeError, match=r"'drop/seed: seed must be an integer or None, received str"[1:]
+    ):
+        layers.Dropout(0.5, seed="a", name="drop")
+    # Keras 2 cast the factor with NumPy, so a numeric string still works.
+    assert regularizers.l2("0.01").l2 == pytest.approx(0.01)

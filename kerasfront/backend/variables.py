@@ -195,6 +195,11 @@ class SeedGenerator:
     def __init__(self, seed: int | None = None, name: str = "seed_generator"):
         if seed is None:
             seed = int(np.random.randint(0, 2**31 - 1))
+        elif isinstance(seed, (bool, str, float)) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(
+                f"{name}: seed must be an integer or None, received {type(seed).__name__}: "
+                f"{seed!r:.60}."
+            )
         self.state = Variable(np.array([seed, 0], dtype="int32"), trainable=False, name=name)
 
     def next(self):
