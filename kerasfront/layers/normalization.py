@@ -98,6 +98,11 @@ class _Normalization(Layer):
     def _broadcast(self, parameter):
         """A parameter of shape `[input_shape[a] for a in axis]` (the user's axis order)
         reshaped so that it broadcasts against the inputs."""
+        if self._axes == [self._rank - 1]:
+            # Already broadcasts. Kept 1-D on purpose: TensorFlow's oneDNN graph rewrite
+            # fuses `(x - mean) / sqrt(var + eps) * gamma + beta` into its layer-norm
+            # kernel, which refuses (at run time, inside predict) a gamma of shape (1, .., C).
+            return parameter
         order = list(np.argsort(self._axes))
         if order != list(range(len(order))):
             parameter = ops.transpose(parameter, tuple(order))
