@@ -160,7 +160,10 @@ def _pool(x, pool_size, strides, padding, data_format, op, tf_pool):
     window = as_tuple(pool_size, rank, "pool_size", op)
     strides = window if strides is None else as_tuple(strides, rank, "strides", op)
     # TensorFlow pads max pooling with -inf and leaves pads out of averages: the contract.
-    y = tf_pool(_channels_last(x, data_format, rank), window, strides, padding.upper())
+    # The layout named explicitly: without it an eager MaxPool3D records no data_format,
+    # and a GradientTape over it fails (`'NoneType' object has no attribute 'decode'`).
+    layout = ("NWC", "NHWC", "NDHWC")[rank - 1]
+    y = tf_pool(_channels_last(x, data_format, rank), window, strides, padding.upper(), layout)
     return _restore(y, data_format, rank)
 
 
