@@ -79,6 +79,39 @@ stop_gradient = jax.lax.stop_gradient
 # XLA's logistic op: a third faster in an LSTM step on CPU than the tanh form the
 # NumPy-like base writes, and as stable.
 sigmoid = jax.nn.sigmoid
+# The base's `maximum(x, 0)` / `exp(minimum(x, 0))` split the gradient at x = 0 in half
+# (JAX shares a tie's gradient between both sides); Keras 2 on TensorFlow, and torch,
+# give relu 0 and elu alpha there. JAX's own functions define exactly that.
+relu = jax.nn.relu
+elu = jax.nn.elu
+
+
+# Ties, as TensorFlow (Keras 2's engine) and torch define their gradients: JAX splits a
+# tie of `maximum`/`minimum` (so of `clip` at a bound) in half and gives `abs` a slope
+# of 1 at 0. NaN still propagates from either side, as in `jnp.maximum`.
+def maximum(x, y):
+    x, y = jnp.asarray(x), jnp.asarray(y)
+    return jnp.where(jnp.isnan(x) | (x >= y), x, y)
+
+
+def minimum(x, y):
+    x, y = jnp.asarray(x), jnp.asarray(y)
+    return jnp.where(jnp.isnan(x) | (x <= y), x, y)
+
+
+def clip(x, min_value, max_value):
+    # A value at a bound is kept with its full gradient (TensorFlow's and torch's clip).
+    x = jnp.asarray(x)
+    if min_value is not None:
+        x = jnp.where(x < min_value, min_value, x)
+    if max_value is not None:
+        x = jnp.where(x > max_value, max_value, x)
+    return x
+
+
+def abs(x):  # noqa: A001 - the contract's name
+    x = jnp.asarray(x)
+    return x * jnp.sign(x)
 
 
 def _key(seed):

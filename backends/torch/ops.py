@@ -188,7 +188,6 @@ log1p = torch.log1p
 tanh = torch.tanh
 sin = torch.sin
 cos = torch.cos
-sign = torch.sign
 floor = torch.floor
 round = torch.round
 logical_and = torch.logical_and
@@ -208,14 +207,32 @@ def power(x, y):
     return torch.pow(x, y)
 
 
+def _differentiated(x, y) -> bool:
+    return torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
+
+
+# torch splits the gradient of a tie in half; TensorFlow (Keras 2's engine) gives it all
+# to `x`. The select is only paid for where a gradient will flow; NaN propagates from
+# either side, as in `torch.maximum`.
 def maximum(x, y):
     x = convert_to_tensor(x)
-    return torch.maximum(x, _tensor_like(y, x))
+    y = _tensor_like(y, x)
+    if _differentiated(x, y):
+        return torch.where(torch.isnan(x) | (x >= y), x, y)
+    return torch.maximum(x, y)
 
 
 def minimum(x, y):
     x = convert_to_tensor(x)
-    return torch.minimum(x, _tensor_like(y, x))
+    y = _tensor_like(y, x)
+    if _differentiated(x, y):
+        return torch.where(torch.isnan(x) | (x <= y), x, y)
+    return torch.minimum(x, y)
+
+
+def sign(x):
+    # torch.sign(NaN) is 0; TensorFlow, JAX and NumPy give NaN.
+    return torch.where(torch.isnan(x), x, torch.sign(x))
 
 
 def clip(x, min_value, max_value):
