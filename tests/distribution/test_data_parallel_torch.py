@@ -149,7 +149,9 @@ def test_batchnorm_statistics_are_averaged_over_replicas(launched):
         np.testing.assert_array_equal(first, second)
     model = worker.batchnorm_model()
     initial = worker.batchnorm_initial_weights(model)
-    moving_mean, moving_variance = (w.astype("float64") for w in initial[-2:])
+    # get_weights lists layer by layer (Keras 2's Model.get_weights): the BatchNormalization
+    # layer first, its weights gamma, beta, moving mean, moving variance.
+    moving_mean, moving_variance = (w.astype("float64") for w in initial[2:4])
     x, _ = worker.batchnorm_arrays()
     momentum, epsilon = 0.8, 1e-3
     for start in range(0, len(x), 5):
@@ -162,10 +164,9 @@ def test_batchnorm_statistics_are_averaged_over_replicas(launched):
         )
         moving_mean = momentum * moving_mean + (1 - momentum) * mean
         moving_variance = momentum * moving_variance + (1 - momentum) * variance
-    # get_weights lists trainable weights first (as Keras 2 does): the statistics last.
     weights = reports[0]["batchnorm_weights"]
-    np.testing.assert_allclose(weights[-2], moving_mean, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(weights[-1], moving_variance, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(weights[2], moving_mean, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(weights[3], moving_variance, rtol=RTOL, atol=ATOL)
 
 
 def test_evaluate_and_predict_equal_one_process(launched, reference):
