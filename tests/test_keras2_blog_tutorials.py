@@ -117,3 +117,37 @@ def test_loss_closing_over_inner_tensors_says_to_use_add_loss():
     hidden = x @ k1 + b1
     expected = np.mean((hidden @ k2 + b2 - x) ** 2) + np.mean(hidden**2)
     np.testing.assert_allclose(model.test_on_batch(x, x), expected, rtol=1e-5)
+
+
+def test_predict_from_several_threads_matches_one_thread():
+    # The blog's REST API loads a model once and predicts from the server's threads.
+    # The model carries state in predict (Dropout's seed); on JAX two steps at once
+    # once read the same donated buffers ("Buffer has been deleted or donated").
+    import threading
+
+    model = models.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dropout(0.5)])
+    model.add(layers.Dense(2))
+    rng = np.random.RandomState(0)
+    inputs = [rng.rand(n, 3).astype("float32") for n in (1, 2, 1, 3, 1, 2)]
+    k1, b1, k2, b2 = model.get_weights()
+    expected = [(x @ k1 + b1) @ k2 + b2 for x in inputs]  # no dropout at inference
+    model.predict(inputs[0], verbose=0)  # builds the step once, as a server's warm-up
+    results, errors = {}, []
+
+    def serve(index):
+        try:
+            for repeat in range(6):
+                results[index, repeat] = model.predict(inputs[index], verbose=0)
+                results[index, -repeat - 1] = model.predict_on_batch(inputs[index])
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=serve, args=(i,)) for i in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == len(inputs) * 12
+    for (index, _), value in results.items():
+        np.testing.assert_allclose(value, expected[index], rtol=1e-5, atol=1e-6)

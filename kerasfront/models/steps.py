@@ -14,6 +14,7 @@ forward state and metric accumulators, so each replica applies the same update.
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import numpy as np
 
@@ -292,7 +293,7 @@ def make_test_step(model, jit_compile):
             )
         return new_values, ()
 
-    return _compiler(plan)(step, read_only, updated, jit_compile)
+    return _one_at_a_time(model, _compiler(plan)(step, read_only, updated, jit_compile), updated)
 
 
 def make_predict_step(model, jit_compile, training: bool = False):
@@ -319,4 +320,25 @@ def make_predict_step(model, jit_compile, training: bool = False):
         return new_values, outputs
 
     # A plan runs predict per replica and gives back the outputs of the whole batch.
-    return _compiler(_plan(model))(step, read_only, updated, jit_compile)
+    return _one_at_a_time(
+        model, _compiler(_plan(model))(step, read_only, updated, jit_compile), updated
+    )
+
+
+def _one_at_a_time(model, run, updated: list):
+    """`run` serialized across threads when it updates state: a server predicting from
+    several threads at once (the Keras blog's REST API) must not have two steps read
+    the same state, which JAX donates (the second step would find its buffers deleted)
+    and every engine would update twice from one old value. One lock per model, so
+    steps two threads built at once share it too. Steps without state run as they are."""
+    if not updated:
+        return run
+    # dict.setdefault is atomic: two threads get the same lock. Reentrant, in case a
+    # step's own code (a user's layer) predicts with the same model.
+    lock = model.__dict__.setdefault("_state_step_lock", threading.RLock())
+
+    def locked(*batch):
+        with lock:
+            return run(*batch)
+
+    return locked
