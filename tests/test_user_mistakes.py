@@ -233,3 +233,33 @@ def test_penalty_constant_and_seed_arguments_that_are_not_numbers():
         layers.Dropout(0.5, seed="a", name="drop")
     # Keras 2 cast the factor with NumPy, so a numeric string still works.
     assert regularizers.l2("0.01").l2 == pytest.approx(0.01)
+
+
+# ---- class_weight forms of Keras 2 -------------------------------------------------------
+def test_class_weight_per_output_by_name_or_list_with_numpy_keys():
+    from kerasfront import models, optimizers
+
+    inputs = layers.Input((2,))
+    outputs = [
+        layers.Dense(1, kernel_initializer="zeros", name=name)(inputs) for name in ("a", "b")
+    ]
+    model = models.Model(inputs, outputs)
+    model.compile(optimizers.SGD(0.0), "mse")
+    x = np.ones((4, 2), "float32")
+    labels_a = np.array([[0.0], [1.0], [1.0], [0.0]], "float32")
+    labels_b = np.array([[1.0], [0.0], [1.0], [1.0]], "float32")
+    # Predictions are 0, so each sample's squared error is its label; only output a is
+    # class-weighted (class 1 counts 3 times), every weight is non-zero.
+    weights_a = np.where(labels_a[:, 0] == 1, 3.0, 1.0)
+    expected = np.mean(weights_a * labels_a[:, 0]) + np.mean(labels_b[:, 0])
+    keys = np.unique(labels_a).astype("int64")  # NumPy keys, as dict(zip(np.unique(y), w))
+    forms = [{"a": dict(zip(keys, [1.0, 3.0]))}, [dict(zip(keys, [1.0, 3.0])), None]]
+    for class_weight in forms:
+        loss = model.train_on_batch(x, [labels_a, labels_b], class_weight=class_weight)
+        np.testing.assert_allclose(np.ravel(loss)[0], expected, rtol=1e-5)
+    with pytest.raises(
+        ValueError, match=r"class_weight names unknown outputs \['c'\].*\['a', 'b'\]"
+    ):
+        model.train_on_batch(x, [labels_a, labels_b], class_weight={"c": {0: 1.0}})
+    with pytest.raises(ValueError, match=r"class_weight has 1 entries but the model has 2 outputs"):
+        model.train_on_batch(x, [labels_a, labels_b], class_weight=[{0: 1.0}])

@@ -75,10 +75,15 @@ def check_class_weight(class_weight) -> dict | None:
             "class_weight must be a non-empty dict {class index: weight}, received "
             f"{type(class_weight).__name__}: {class_weight!r:.80}."
         )
-    bad = [key for key in class_weight if isinstance(key, bool) or not isinstance(key, int)]
+    bad = [
+        key
+        for key in class_weight
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer))
+    ]
     if bad:
         raise TypeError(f"class_weight keys must be integer class indices, received {bad}.")
-    return class_weight
+    # NumPy keys (dict(zip(np.unique(y), weights))) as plain ints.
+    return {int(key): weight for key, weight in class_weight.items()}
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:

@@ -28,6 +28,37 @@ from kerasfront.models.data import (
 from kerasfront.models.data_adapters.base import unpack
 
 
+def _class_weight_per_output(model, class_weight) -> list | None:
+    """Keras 2's forms: one `{class: weight}` (here applied to every output), a list with
+    one per output, or a dict of them by output name (outputs left out get none)."""
+    if class_weight is None:
+        return None
+    names = list(getattr(model, "output_names", None) or ["output"])
+    if isinstance(class_weight, (list, tuple)):
+        if len(class_weight) != len(names):
+            raise ValueError(
+                f"class_weight has {len(class_weight)} entries but the model has "
+                f"{len(names)} outputs {names}."
+            )
+        return [check_class_weight(weights) if weights else None for weights in class_weight]
+    if (
+        isinstance(class_weight, dict)
+        and class_weight
+        and all(isinstance(key, str) for key in class_weight)
+    ):
+        unknown = sorted(set(class_weight) - set(names))
+        if unknown:
+            raise ValueError(
+                f"class_weight names unknown outputs {unknown}; the model's outputs are "
+                f"{names} (or give one {{class index: weight}} dict for every output)."
+            )
+        return [
+            check_class_weight(class_weight[name]) if class_weight.get(name) else None
+            for name in names
+        ]
+    return [check_class_weight(class_weight)] * len(names)
+
+
 def arrays_and_names(x_arrays: list, targets: list) -> tuple[list, list[str]]:
     """The inputs and the targets present, with their names for `count_samples`."""
     arrays = list(x_arrays) + [t for t in targets if t is not None]
@@ -61,7 +92,8 @@ class BatchFormat:
     def __init__(self, model, with_targets: bool, class_weight=None):
         self.model = model
         self.with_targets = with_targets
-        self.class_weight = check_class_weight(class_weight)
+        # One `{class: weight}` (or None) per output.
+        self.class_weight = _class_weight_per_output(model, class_weight)
         self._targets_checked = self._weights_checked = False
 
     def without_class_weight(self) -> BatchFormat:
@@ -332,11 +364,17 @@ class BatchFormat:
                 f"Model '{self.model.name}' has no loss on any output (loss=None): "
                 "class_weight would weigh nothing. Leave class_weight out."
             )
-        return [
+        weighted = [
             w
-            if t is None
-            else times_class_weight(w, class_weights_to_sample_weights(t, self.class_weight))
-            for t, w in zip(targets, weights)
+            if t is None or per_class is None
+            else times_class_weight(w, class_weights_to_sample_weights(t, per_class))
+            for t, w, per_class in zip(targets, weights, self.class_weight)
+        ]
+        # Once some output is weighted, the others need weights of 1, as sample_weights
+        # gives (a None among arrays is read as weighing nothing).
+        return [
+            np.ones(len(t), config.floatx()) if w is None and t is not None else w
+            for t, w in zip(targets, weighted)
         ]
 
     # ---- NumPy -> the compiled steps -----------------------------------------------------
