@@ -263,3 +263,15 @@ def test_class_weight_per_output_by_name_or_list_with_numpy_keys():
         model.train_on_batch(x, [labels_a, labels_b], class_weight={"c": {0: 1.0}})
     with pytest.raises(ValueError, match=r"class_weight has 1 entries but the model has 2 outputs"):
         model.train_on_batch(x, [labels_a, labels_b], class_weight=[{0: 1.0}])
+
+
+def test_engine_error_on_inputs_of_another_dtype_says_so():
+    # jax promotes int32 @ float32; torch and TensorFlow refuse, each in its own words.
+    try:
+        outputs = layers.Dense(2, name="ints")(np.zeros((2, 5), "int32"))
+    except Exception as error:  # the engine's own type
+        report = "\n".join([str(error), *getattr(error, "__notes__", [])])
+        assert "Layer 'ints' (Dense) failed on inputs of shape (2, 5) and dtype int32" in report
+        assert "(the layer computes in float32)" in report
+        return
+    assert tuple(outputs.shape) == (2, 2)

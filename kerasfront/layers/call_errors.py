@@ -30,6 +30,25 @@ def input_shapes(inputs):
     return tree.map_structure(shape_of, inputs)
 
 
+def _dtype_mismatch(layer, inputs) -> str:
+    """' and dtype int32 (the layer computes in float32)' where the inputs' dtype is not
+    the layer's: engines word that mix-up each in their own way (or not at all)."""
+    from kerasfront import ops
+
+    layer_dtype = str(getattr(layer, "dtype", "") or "")
+    dtypes = set()
+    for x in tree.flatten(inputs):
+        if hasattr(x, "dtype") and hasattr(x, "shape"):
+            try:
+                dtypes.add(str(ops.dtype(x)))
+            except Exception:  # an object the engine cannot read: say nothing of it
+                return ""
+    others = sorted(dtypes - {layer_dtype})
+    if not layer_dtype or not others:
+        return ""
+    return f" and dtype {', '.join(others)} (the layer computes in {layer_dtype})"
+
+
 def reraise_with_layer(layer, inputs, error: Exception, action: str = "failed on"):
     """Raises `error` again, its message prefixed by the layer and its input shapes.
 
@@ -41,7 +60,7 @@ def reraise_with_layer(layer, inputs, error: Exception, action: str = "failed on
         raise error
     context = (
         f"Layer '{layer.name}' ({type(layer).__name__}) {action} inputs of shape "
-        f"{input_shapes(inputs)}"
+        f"{input_shapes(inputs)}{_dtype_mismatch(layer, inputs)}"
     )
     message = str(error)
     if f"'{layer.name}'" in message:
