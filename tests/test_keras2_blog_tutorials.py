@@ -151,3 +151,39 @@ def test_predict_from_several_threads_matches_one_thread():
     assert len(results) == len(inputs) * 12
     for (index, _), value in results.items():
         np.testing.assert_allclose(value, expected[index], rtol=1e-5, atol=1e-6)
+
+
+def test_metric_functions_on_graph_tensors_record_nodes():
+    # "Keras as a simplified interface to TensorFlow": accuracy(labels, preds) on
+    # placeholders and layer outputs, evaluated with K.function, as the losses are.
+    from kerasfront import backend as K
+    from kerasfront import metrics
+
+    labels, inputs = K.placeholder(shape=(None, 3)), K.placeholder(shape=(None, 4))
+    dense = layers.Dense(3, activation="softmax")
+    preds = dense(inputs)
+    sparse = K.placeholder(shape=(None,))
+    values = [
+        metrics.categorical_accuracy(labels, preds),
+        metrics.top_k_categorical_accuracy(labels, preds, k=2),
+        metrics.sparse_categorical_accuracy(sparse, preds),
+        metrics.binary_accuracy(labels, preds),
+    ]
+    assert [K.int_shape(v) for v in values] == [(None,)] * 4
+    rng = np.random.RandomState(0)
+    x, classes = rng.rand(6, 4).astype("float32"), rng.randint(0, 3, 6)
+    y = np.eye(3, dtype="float32")[classes]
+    got = K.function([inputs, labels, sparse], values)([x, y, classes.astype("float32")])
+    kernel, bias = dense.get_weights()
+    logits = x @ kernel + bias
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    top2 = np.argsort(-p, axis=1)[:, :2]
+    expected = [
+        (p.argmax(1) == classes).astype("float32"),
+        (top2 == classes[:, None]).any(1).astype("float32"),
+        (p.argmax(1) == classes).astype("float32"),
+        ((p > 0.5) == y).mean(1),
+    ]
+    for value, reference in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(value), reference, rtol=1e-6)

@@ -2,11 +2,15 @@
 (the last axis is reduced), averaged over samples by `MeanMetricWrapper`.
 
 Every loss function is a metric too; they are re-exported here under their Keras names.
+Given graph tensors (`accuracy(labels, preds)` on placeholders or layer outputs, Keras 2's
+"Keras as a simplified interface to TensorFlow"), each records a graph node, as the losses
+and K functions do.
 """
 
 from __future__ import annotations
 
 from kerasfront import ops
+from kerasfront.backend.symbolic import dispatching
 from kerasfront.backend.variables import unwrap
 from kerasfront.losses import (  # noqa: F401 (re-exported: losses are metrics too)
     binary_crossentropy,
@@ -41,6 +45,7 @@ def _sparse_labels(y_true, y_pred):
     return ops.cast(labels, "int32")
 
 
+@dispatching
 def accuracy(y_true, y_pred):
     """1 where the prediction equals the target exactly, else 0 (element-wise)."""
     y_true, y_pred = _tensors(y_true, y_pred)
@@ -48,6 +53,7 @@ def accuracy(y_true, y_pred):
     return _matches(y_true, y_pred)
 
 
+@dispatching
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """The fraction of the last axis where (y_pred > threshold) equals y_true."""
     y_true, y_pred = _tensors(y_true, y_pred)
@@ -55,12 +61,14 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return ops.mean(_matches(ops.cast(y_true, ops.dtype(y_pred)), predicted), axis=-1)
 
 
+@dispatching
 def categorical_accuracy(y_true, y_pred):
     """1 where the arg max of the one-hot target equals the arg max of the prediction."""
     y_true, y_pred = _tensors(y_true, y_pred)
     return _matches(ops.argmax(y_true, -1), ops.argmax(y_pred, -1))
 
 
+@dispatching
 def sparse_categorical_accuracy(y_true, y_pred):
     """1 where the integer label equals the arg max of the prediction."""
     y_true, y_pred = _tensors(y_true, y_pred)
@@ -76,12 +84,14 @@ def _in_top_k(y_pred, labels, k):
     return ops.cast(ops.less(higher, k), "float32")
 
 
+@dispatching
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1 where the one-hot target's class is among the `k` highest predictions."""
     y_true, y_pred = _tensors(y_true, y_pred)
     return _in_top_k(y_pred, ops.cast(ops.argmax(y_true, -1), "int32"), k)
 
 
+@dispatching
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1 where the integer label is among the `k` highest predictions."""
     y_true, y_pred = _tensors(y_true, y_pred)
@@ -92,6 +102,7 @@ def _l2_normalize(x, axis):
     return x / ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-12))
 
 
+@dispatching
 def cosine_similarity(y_true, y_pred, axis=-1):
     """The cosine of the angle between target and prediction (1 when aligned). Unlike
     the loss `cosine_proximity`, positive: the metric of tf.keras 2."""
@@ -100,6 +111,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return ops.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
+@dispatching
 def categorical_hinge(y_true, y_pred):
     """max(0, 1 + max over wrong classes of y_pred - y_pred of the true class)."""
     y_true, y_pred = _tensors(y_true, y_pred)
