@@ -91,10 +91,10 @@ def test_sampling_lambda_with_output_shape_draws_afresh_each_step():
     assert first != second  # each step drew new numbers
 
 
-def test_loss_closing_over_inner_tensors_says_to_use_add_loss():
-    # The blog's first VAE loss read z_mean from the graph; losses here see only each
-    # step's values, so that fails with an error that names the loss and the way out
-    # (add_loss), which then trains: its loss is the NumPy-computed total.
+def test_loss_closing_over_inner_tensors_reads_the_steps_values():
+    # The blog's VAE loss reads z_mean from the graph (Keras 2 ran it inside the graph,
+    # on the same forward pass): each step's loss uses that step's z_mean. A tensor the
+    # model's inputs do not reach is an error that names the loss and the way out.
     import pytest
 
     from kerasfront import backend as K
@@ -109,14 +109,21 @@ def test_loss_closing_over_inner_tensors_says_to_use_add_loss():
 
     model.compile("sgd", loss=vae_loss)
     x = np.random.RandomState(0).rand(4, 3).astype("float32")
-    with pytest.raises(TypeError, match="vae_loss.*add_loss"):
-        model.train_on_batch(x, x)
-    model.add_loss(K.mean(K.mean(K.square(z_mean), axis=-1)))
-    model.compile("sgd", loss="mse")
     k1, b1, k2, b2 = model.get_weights()
     hidden = x @ k1 + b1
     expected = np.mean((hidden @ k2 + b2 - x) ** 2) + np.mean(hidden**2)
     np.testing.assert_allclose(model.test_on_batch(x, x), expected, rtol=1e-5)
+    # Training reports the loss before its update, and the z_mean term trains z_mean.
+    np.testing.assert_allclose(model.train_on_batch(x, x), expected, rtol=1e-5)
+    assert not np.allclose(model.get_weights()[0], k1)
+    elsewhere = layers.Dense(2)(layers.Input((3,)))
+
+    def foreign_loss(y_true, y_pred):
+        return K.mean(K.square(y_true - y_pred), axis=-1) + K.mean(elsewhere, axis=-1)
+
+    model.compile("sgd", loss=foreign_loss)
+    with pytest.raises(TypeError, match="foreign_loss.*elsewhere.*add_loss"):
+        model.train_on_batch(x, x)
 
 
 def test_predict_from_several_threads_matches_one_thread():

@@ -9,6 +9,7 @@ other outputs, `add_loss` terms and weight regularizers give.
 
 from __future__ import annotations
 
+import types
 import warnings
 
 import numpy as np
@@ -171,7 +172,7 @@ class CompiledLoss:
                 target, prediction = user_code.private_copies((target, prediction))
                 used = _graph_tensors_read_by(fn)
                 if used:
-                    raise TypeError(_graph_loss_message(fn, self.output_names[index], used))
+                    fn = _with_step_values(fn, used, self.output_names[index])
                 values = user_code.call_users(fn, target, prediction)
                 if isinstance(values, KerasTensor):
                     raise TypeError(_graph_loss_message(fn, self.output_names[index], values))
@@ -357,6 +358,46 @@ def _graph_tensors_read_by(fn) -> dict:
     return found
 
 
+def graph_tensors_read_by_losses(compiled_loss) -> list:
+    """Every symbolic tensor the user's loss functions of `compiled_loss` read, once."""
+    found = {}
+    for fn in compiled_loss.functions:
+        if fn is not None and user_code.is_users(fn):
+            for tensor in _graph_tensors_read_by(fn).values():
+                found[id(tensor)] = tensor
+    return list(found.values())
+
+
+def _with_step_values(fn, used: dict, output_name: str):
+    """`fn` reading this step's values of the graph tensors `used` where it read the
+    tensors: Keras 2 ran such a loss inside the graph, on the same forward pass. The
+    forward pass of the step computed them (`symbolic_losses.run_collecting_losses`)."""
+    from kerasfront.models.symbolic_losses import loss_read_values
+
+    step_values = loss_read_values()
+    missing = {name: t for name, t in used.items() if id(t) not in step_values}
+    if missing:
+        raise TypeError(_graph_loss_message(fn, output_name, missing))
+    code = fn.__code__
+    module_globals = fn.__globals__
+    replaced_globals = {n: t for n, t in used.items() if n in code.co_names}
+    if replaced_globals:
+        module_globals = dict(module_globals)
+        for name, tensor in replaced_globals.items():
+            module_globals[name] = step_values[id(tensor)]
+    closure = fn.__closure__
+    if closure is not None:
+        closure = tuple(
+            types.CellType(step_values[id(used[name])])
+            if name in used and name not in replaced_globals
+            else cell
+            for name, cell in zip(code.co_freevars, closure)
+        )
+    bound = types.FunctionType(code, module_globals, fn.__name__, fn.__defaults__, closure)
+    bound.__kwdefaults__ = fn.__kwdefaults__
+    return bound
+
+
 def _graph_loss_message(fn, output_name: str, values) -> str:
     """Says why a loss that returned a symbolic tensor cannot run, and the Keras 2 way
     that can: Keras 2 graph-mode losses could close over the model's inner tensors (the
@@ -364,13 +405,17 @@ def _graph_loss_message(fn, output_name: str, values) -> str:
     predictions."""
     name = getattr(fn, "__name__", type(fn).__name__)
     if isinstance(values, dict):
-        what = f"reads the symbolic tensors {sorted(values)} of the model's graph"
+        what = (
+            f"reads the symbolic tensors {sorted(values)}, which the model's inputs do not "
+            "reach (or the model is not a functional one)"
+        )
     else:
         what = f"returned the symbolic tensor {values!r}: it uses tensors of the model's graph"
     return (
         f"Loss function '{name}' of output '{output_name}' {what} (Keras 2 graph-mode "
         "losses could close over an inner layer's output), which have no value inside a "
-        "training step. Add the terms built from those tensors with `model.add_loss(K.mean(...))` (they are computed "
-        "with each step's forward pass) and keep only the terms of (y_true, y_pred) in the "
-        "loss function, or compile(loss=None) when add_loss holds the whole objective."
+        "training step. Add the terms built from those tensors with "
+        "`model.add_loss(K.mean(...))` (they are computed with each step's forward pass) "
+        "and keep only the terms of (y_true, y_pred) in the loss function, or "
+        "compile(loss=None) when add_loss holds the whole objective."
     )
