@@ -112,3 +112,16 @@ def test_pooling_3d_gradient_outside_a_compiled_step():
     np.testing.assert_array_equal(got, expected)
     got = _gradient(lambda t: ops.average_pool(t, 2, None, "valid"), x)
     np.testing.assert_allclose(got, np.full_like(x, 1 / 8), rtol=1e-6)
+
+
+def test_max_pooling_of_integers():
+    # Keras 2 pools integer tensors (TensorFlow's kernel takes int32); torch's kernel
+    # refused them and JAX could not start its window at -inf.
+    from kerasfront import layers
+
+    x = np.random.default_rng(4).integers(-50, 50, (2, 5, 3)).astype("int32")
+    got = ops.convert_to_numpy(layers.MaxPooling1D(2, strides=2, padding="same")(x))
+    padded = np.concatenate([x, np.full((2, 1, 3), np.iinfo("int32").min, "int32")], axis=1)
+    expected = padded.reshape(2, 3, 2, 3).max(axis=2)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, expected)

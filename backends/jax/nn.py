@@ -124,8 +124,11 @@ def _pool_geometry(x, pool_size, strides, padding, data_format, op):
 
 def max_pool(x, pool_size, strides=None, padding="valid", data_format="channels_last"):
     _, (dims, steps, pads) = _pool_geometry(x, pool_size, strides, padding, data_format, "max_pool")
-    # A concrete -inf start lets JAX pick its differentiable max-window primitive.
-    return lax.reduce_window(x, np.array(-np.inf, x.dtype), lax.max, dims, steps, pads)
+    # A concrete -inf start lets JAX pick its differentiable max-window primitive;
+    # integers (TensorFlow pools them too) start from their smallest value.
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    start = np.array(-np.inf if floating else np.iinfo(x.dtype).min, x.dtype)
+    return lax.reduce_window(x, start, lax.max, dims, steps, pads)
 
 
 def average_pool(x, pool_size, strides=None, padding="valid", data_format="channels_last"):

@@ -141,7 +141,9 @@ def _windows(padded, window, strides, outputs):
 
 
 def _maximum(x, pads, window, strides, outputs):
-    padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-np.inf)
+    # Integers (pooled as TensorFlow pools them) pad with their smallest value.
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=lowest)
     return np.maximum.reduce(list(_windows(padded, window, strides, outputs)))
 
 

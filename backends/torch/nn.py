@@ -173,6 +173,11 @@ def _pool_geometry(x, pool_size, strides, padding, data_format, op):
 
 
 def max_pool(x, pool_size, strides=None, padding="valid", data_format="channels_last"):
+    if not x.is_floating_point():
+        # torch's max-pooling kernels take floats only (TensorFlow's take integers too);
+        # float64 holds every int32 exactly, and the maximum is one of the inputs.
+        pooled = max_pool(x.to(torch.float64), pool_size, strides, padding, data_format)
+        return pooled.to(x.dtype)
     rank, data_format, _, window, strides, pads = _pool_geometry(
         x, pool_size, strides, padding, data_format, "max_pool"
     )
