@@ -203,6 +203,8 @@ def test_keras1_input_output_keywords_of_model():
     outputs = layers.Dense(2)(inputs)
     model = models.Model(input=inputs, output=outputs)
     assert model.inputs == [inputs] and model.outputs == [outputs]
+    with pytest.raises(TypeError, match=r"Model .*'ouputs' \(did you mean 'outputs'\?\)"):
+        models.Model(inputs=inputs, ouputs=outputs)
 
 
 @pytest.mark.parametrize(
@@ -228,7 +230,7 @@ def test_penalty_constant_and_seed_arguments_that_are_not_numbers():
     with pytest.raises(TypeError, match=r"Constant: value must be a number .*str: 'a'"):
         initializers.Constant("a")
     with pytest.raises(
-        TypeError, match=r"'drop/seed: seed must be an integer or None, received str"[1:]
+        TypeError, match=r"drop/seed: seed must be an integer or None, received str"
     ):
         layers.Dropout(0.5, seed="a", name="drop")
     # Keras 2 cast the factor with NumPy, so a numeric string still works.

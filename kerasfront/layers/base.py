@@ -76,6 +76,8 @@ def unknown_arguments_message(layer_class, unknown) -> str:
                 known.update(inspect.signature(init).parameters)
             except (TypeError, ValueError):
                 pass
+    # Classes whose __init__ takes *args/**kwargs name their arguments here (Model).
+    known.update(getattr(layer_class, "_init_argument_names", ()))
     known -= {"self", "args", "kwargs"}
     parts = []
     for name in sorted(unknown):

@@ -32,6 +32,8 @@ class Model(Keras2Attributes, Trainer, Layer):
     the forward pass in `call(inputs, training=None)`.
     """
 
+    _init_argument_names = ("inputs", "outputs")
+
     def __init__(self, *args, **kwargs):
         # Keras 2 still took Keras 1's `Model(input=..., output=...)`.
         for legacy, argument in (("input", "inputs"), ("output", "outputs")):
