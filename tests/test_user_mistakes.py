@@ -277,3 +277,16 @@ def test_engine_error_on_inputs_of_another_dtype_says_so():
         assert "(the layer computes in float32)" in report
         return
     assert tuple(outputs.shape) == (2, 2)
+
+
+def test_misspelt_optimizer_argument_suggests_the_argument_meant():
+    from kerasfront import optimizers
+
+    with pytest.raises(
+        TypeError, match=r"Adam .*'learnig_rate' \(did you mean 'learning_rate'\?\)"
+    ):
+        optimizers.Adam(learnig_rate=0.1)
+    with pytest.raises(
+        TypeError, match=r"SGD .*'momentm' \(did you mean 'momentum'\?\).*'nesterov'"
+    ):
+        optimizers.SGD(momentm=0.9)

@@ -8,6 +8,7 @@ can change it without recompiling (`K.set_value(model.optimizer.lr, 1e-4)`).
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import numbers
 
@@ -67,7 +68,7 @@ class Optimizer(GraphUpdates):
         cls_name = type(self).__name__
         if "lr" in kwargs:  # Keras 2's name wins, as in Keras 2.3
             learning_rate = kwargs.pop("lr")
-        _check_extra_arguments(cls_name, kwargs)
+        _check_extra_arguments(cls_name, kwargs, type(self))
         self.name = name or unique_name(cls_name.lower())
         self._schedule = None
         self._learning_rate = None
@@ -350,7 +351,17 @@ def _call_schedule(schedule, steps):
     return schedule(steps) if takes_step else schedule()
 
 
-def _check_extra_arguments(cls_name: str, kwargs: dict) -> None:
+def _argument_names(optimizer_class) -> list:
+    """The keyword arguments the class takes (its own, its bases', Keras 2's `lr`)."""
+    names = {"lr"}
+    for klass in optimizer_class.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names.update(inspect.signature(init).parameters)
+    return sorted(names - {"self", "args", "kwargs"})
+
+
+def _check_extra_arguments(cls_name: str, kwargs: dict, optimizer_class=None) -> None:
     for key, value in kwargs.items():
         if key in _NO_EFFECT:
             continue
@@ -361,9 +372,13 @@ def _check_extra_arguments(cls_name: str, kwargs: dict) -> None:
                 f"{cls_name}: {key}={value!r} is a Keras 3 feature that kerasfront's "
                 f"optimizers do not implement; leave it at {_OFF_ONLY[key][0]!r}."
             )
+        known = _argument_names(optimizer_class) if optimizer_class is not None else []
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         raise TypeError(
-            f"{cls_name} got an unexpected keyword argument {key!r}. Keras 2's "
-            f"{cls_name} does not take it; see help(kerasfront.optimizers.{cls_name})."
+            f"{cls_name} got an unexpected keyword argument {key!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f". Keras 2's {cls_name} does not take it; it takes {known}; see "
+            f"help(kerasfront.optimizers.{cls_name})."
         )
 
 
