@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kerasfront import config
-from kerasfront.layers.base import Layer, check_dtype_argument, checked_shape
+from kerasfront.layers.base import Layer
 from kerasfront.layers.keras_tensor import KerasTensor, Node
+from kerasfront.layers.layer_arguments import check_dtype_argument, checked_shape
 
 
 class InputLayer(Layer):
