@@ -175,6 +175,11 @@ def test_fit_counts_and_callbacks_of_the_wrong_type():
         model.fit(x, y, callbacks=callbacks.History(), verbose=0)
     # epochs=0 trains nothing, as in Keras 2; verbose='auto' is tf.keras's default.
     assert model.fit(x, y, epochs=0, verbose=0).history == {}
+    # evaluate and predict check the same way.
+    with pytest.raises(ValueError, match=r"evaluate: verbose must be 0 .*received 'yes'"):
+        model.evaluate(x, y, verbose="yes")
+    with pytest.raises(TypeError, match=r"predict: callbacks must be a list .*History"):
+        model.predict(x, callbacks=callbacks.History())
 
 
 def test_text_inputs_given_to_fit_and_predict():

@@ -18,6 +18,7 @@ from kerasfront.backend.graph_functions import learning_phase_value
 from kerasfront.backend.registry import ADAPTER
 from kerasfront.distribution import data_parallel
 from kerasfront.models import steps as step_builders
+from kerasfront.models.loop_arguments import checked_callbacks, checked_verbose
 from kerasfront.utils.progbar import Progbar
 
 
@@ -145,6 +146,8 @@ class InferenceMethods:
         self._require_compiled("evaluate")
         if kwargs:
             raise TypeError(f"evaluate got unexpected keyword arguments {sorted(kwargs)}.")
+        verbose = checked_verbose("evaluate", verbose)
+        checked_callbacks("evaluate", callbacks)
         data = self._adapter(
             x, y, sample_weight, purpose="evaluate", batch_size=batch_size, steps=steps,
             max_queue_size=max_queue_size, workers=workers,
@@ -181,6 +184,8 @@ class InferenceMethods:
         kind `fit` takes (targets in the batches are ignored)."""
         if kwargs:
             raise TypeError(f"predict got unexpected keyword arguments {sorted(kwargs)}.")
+        verbose = checked_verbose("predict", verbose)
+        checked_callbacks("predict", callbacks)
         data = self._adapter(
             x, purpose="predict", batch_size=batch_size, steps=steps,
             max_queue_size=max_queue_size, workers=workers,

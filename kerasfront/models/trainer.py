@@ -10,7 +10,6 @@ callback asks for batch logs, or an epoch ends.
 from __future__ import annotations
 
 import contextlib
-import operator
 
 from kerasfront import callbacks as callbacks_module
 from kerasfront import optimizers
@@ -21,6 +20,7 @@ from kerasfront.models import steps as step_builders
 from kerasfront.models.compile_utils import CompiledLoss, CompiledMetrics, metrics_with_targets
 from kerasfront.models.generator_methods import GeneratorMethods
 from kerasfront.models.inference import BatchLogs, InferenceMethods
+from kerasfront.models.loop_arguments import checked_callbacks, checked_count, checked_verbose
 
 
 class Trainer(InferenceMethods, GeneratorMethods):
@@ -199,9 +199,10 @@ class Trainer(InferenceMethods, GeneratorMethods):
             epochs = kwargs.pop("nb_epoch")
         if kwargs:
             raise TypeError(f"fit got unexpected keyword arguments {sorted(kwargs)}.")
-        epochs, initial_epoch, verbose = _checked_loop_arguments(
-            epochs, initial_epoch, verbose, callbacks
-        )
+        epochs = checked_count("fit", "epochs", epochs)
+        initial_epoch = checked_count("fit", "initial_epoch", initial_epoch)
+        verbose = checked_verbose("fit", verbose)
+        checked_callbacks("fit", callbacks)
         validation_epochs = _validation_epochs(validation_freq)
         feeding = {
             "max_queue_size": max_queue_size,
@@ -321,38 +322,6 @@ class Trainer(InferenceMethods, GeneratorMethods):
             self._compiled_metrics.reset()
         self._train_step(*next(data.batches(0)))
         return self._format_results(self._compiled_metrics.results(), return_dict)
-
-
-def _checked_loop_arguments(epochs, initial_epoch, verbose, callbacks):
-    """fit's counts as ints, checked before any data is read: `range("2")` or a single
-    callback given without a list would fail later with Python's own message."""
-    counts = []
-    for argument, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        try:
-            count = None if isinstance(value, bool) else operator.index(value)
-        except TypeError:
-            count = None
-        if count is None or count < 0:
-            raise TypeError(
-                f"fit: {argument} must be a non-negative integer, received "
-                f"{type(value).__name__}: {value!r}."
-            )
-        counts.append(count)
-    if verbose == "auto":  # tf.keras and Keras 3 spelling of the default bar
-        verbose = 1
-    if isinstance(verbose, bool):
-        verbose = int(verbose)
-    if isinstance(verbose, str) or verbose not in (0, 1, 2):
-        raise ValueError(
-            f"fit: verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or "
-            f"'auto', received {verbose!r}."
-        )
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError(
-            f"fit: callbacks must be a list of Callback instances, received "
-            f"{type(callbacks).__name__}: {callbacks!r:.80}; wrap it as callbacks=[...]."
-        )
-    return counts[0], counts[1], int(verbose)
 
 
 def _validation_epochs(validation_freq):
