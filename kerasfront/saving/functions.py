@@ -50,12 +50,18 @@ def serialize_function(function: Callable) -> tuple[object, str, str | None]:
             f"Cannot save the function {function!r:.80}: it is neither registered nor Python "
             "code. Register it with @kerasfront.utils.register_keras_serializable()."
         )
-    raw = base64.b64encode(marshal.dumps(code)).decode("ascii")
-    defaults = function.__defaults__
+    return list(bytecode_of(function)), "lambda", module
+
+
+def bytecode_of(function: Callable) -> tuple:
+    """`(code, defaults, closure)` in Keras's marshal format: the function's code object
+    marshalled in base64 (readable by the same Python version only), its defaults and
+    its closure values (None without a closure)."""
+    raw = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
     closure = None
     if function.__closure__:
         closure = tuple(cell.cell_contents for cell in function.__closure__)
-    return [raw, defaults, closure], "lambda", module
+    return raw, function.__defaults__, closure
 
 
 def deserialize_function(
@@ -85,6 +91,15 @@ def _load_bytecode(value, where: str, custom_objects, module: str | None) -> Cal
         raw, defaults, closure = value
     else:  # the oldest Keras files stored the code alone
         raw, defaults, closure = value, None, None
+    globals_ = _globals_for(module, custom_objects)
+    return function_from_bytecode(raw, defaults, closure, globals_, where)
+
+
+def function_from_bytecode(raw, defaults, closure, globals_: dict, where: str) -> Callable:
+    """The function Keras's marshal format describes: `raw` its code object marshalled in
+    base64, `defaults` and `closure` its defaults and closure values; it sees `globals_`.
+    Runs nothing itself, but calling the result runs that bytecode. `where` names the
+    source in errors."""
     try:
         code = marshal.loads(base64.b64decode(str(raw).encode("ascii")))
     except (ValueError, EOFError, TypeError) as error:
@@ -100,15 +115,11 @@ def _load_bytecode(value, where: str, custom_objects, module: str | None) -> Cal
         cells = tuple(types.CellType(item) for item in closure)
     if len(cells or ()) != len(code.co_freevars):
         raise ValueError(
-            f"{where}: the saved function needs {len(code.co_freevars)} closure values, the "
-            f"file has {len(cells or ())}."
+            f"{where}: the saved function needs {len(code.co_freevars)} closure values, "
+            f"received {len(cells or ())}."
         )
     return types.FunctionType(
-        code,
-        _globals_for(module, custom_objects),
-        code.co_name,
-        tuple(defaults) if defaults is not None else None,
-        cells,
+        code, globals_, code.co_name, tuple(defaults) if defaults is not None else None, cells
     )
 
 

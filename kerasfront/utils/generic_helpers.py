@@ -5,12 +5,10 @@ small list and shape helpers custom layers and training loops call.
 
 from __future__ import annotations
 
-import base64
 import inspect
-import marshal
-import types
 
 from kerasfront.saving import registry
+from kerasfront.saving.functions import bytecode_of, function_from_bytecode
 
 __all__ = [
     "deserialize_keras_object",
@@ -95,9 +93,7 @@ def deserialize_keras_object(
 def func_dump(func) -> tuple:
     """`(code, defaults, closure)` of a Python function: its bytecode marshalled in
     base64 (readable by the same Python version only), its defaults and closure values."""
-    code = base64.b64encode(marshal.dumps(func.__code__)).decode("ascii")
-    closure = tuple(cell.cell_contents for cell in func.__closure__) if func.__closure__ else None
-    return code, func.__defaults__, closure
+    return bytecode_of(func)
 
 
 def func_load(code, defaults=None, closure=None, globs=None):
@@ -110,22 +106,8 @@ def func_load(code, defaults=None, closure=None, globs=None):
     """
     if isinstance(code, (tuple, list)):
         code, defaults, closure = code
-    loaded = marshal.loads(base64.b64decode(code.encode("ascii")))
-    if not isinstance(loaded, types.CodeType):
-        raise ValueError("func_load: the dump is not Python code.")
-    cells = tuple(types.CellType(value) for value in closure) if closure is not None else None
-    if len(cells or ()) != len(loaded.co_freevars):
-        raise ValueError(
-            f"func_load: the function needs {len(loaded.co_freevars)} closure values, "
-            f"received {len(cells or ())}."
-        )
-    return types.FunctionType(
-        loaded,
-        globs if globs is not None else globals(),
-        loaded.co_name,
-        tuple(defaults) if defaults is not None else None,
-        cells,
-    )
+    globals_ = globs if globs is not None else globals()
+    return function_from_bytecode(code, defaults, closure, globals_, "func_load")
 
 
 def has_arg(fn, name, accept_all=False) -> bool:
