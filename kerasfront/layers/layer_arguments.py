@@ -48,6 +48,18 @@ def unknown_arguments_message(layer_class, unknown) -> str:
     )
 
 
+def integer_or_none(value) -> int | None:
+    """`value` as an int when it is an integer (Python's or NumPy's, not a bool), else
+    None: a float, a string or a bool given for a size or a count is a mistake to name,
+    not a number to convert."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def checked_shape(where: str, argument: str, shape) -> tuple:
     """A shape argument as a tuple of sizes, each a non-negative int or None (any size);
     a string, a float or a negative size is refused rather than read some other way
@@ -57,10 +69,7 @@ def checked_shape(where: str, argument: str, shape) -> tuple:
         if size is None:
             entries.append(None)
             continue
-        try:
-            size = None if isinstance(size, bool) else operator.index(size)
-        except TypeError:
-            size = None
+        size = integer_or_none(size)
         if size is None or size < 0:
             raise ValueError(
                 f"{where}: {argument} must be a tuple of non-negative integer sizes (None: "
@@ -108,10 +117,7 @@ def batch_shape_from(where: str, kwargs: dict) -> tuple | None:
         return checked_shape(where, "batch_input_shape", kwargs["batch_input_shape"])
     input_shape = kwargs.get("input_shape")
     if input_shape is None and input_dim is not None:
-        try:
-            size = None if isinstance(input_dim, bool) else operator.index(input_dim)
-        except TypeError:
-            size = None
+        size = integer_or_none(input_dim)
         if size is None or size < 1:
             raise ValueError(
                 f"{where}: input_dim must be a positive integer (the number of input "

@@ -4,15 +4,12 @@ later with Python's own message, or a misleading one."""
 
 from __future__ import annotations
 
-import operator
+from kerasfront.layers.layer_arguments import integer_or_none
 
 
 def checked_count(method: str, argument: str, value) -> int:
     """`value` as a non-negative int (epochs, initial_epoch)."""
-    try:
-        count = None if isinstance(value, bool) else operator.index(value)
-    except TypeError:
-        count = None
+    count = integer_or_none(value)
     if count is None or count < 0:
         raise TypeError(
             f"{method}: {argument} must be a non-negative integer, received "
