@@ -7,6 +7,7 @@ tests/models/test_bad_input.py and tests/layers/test_call_errors.py hold the old
 import numpy as np
 import pytest
 
+import kerasfront as keras
 from kerasfront import layers
 
 
@@ -125,8 +126,12 @@ def test_text_array_given_to_a_layer():
 def test_set_weights_with_text_names_the_weight():
     layer = layers.Dense(2, name="w")
     layer.build((None, 3))
-    with pytest.raises(TypeError, match=r"Layer 'w': weight 'w/kernel' takes numbers .*<U1"):
+    with pytest.raises(TypeError, match=r"Dense 'w': weight 'w/kernel' takes numbers .*<U1"):
         layer.set_weights([np.full((3, 2), "a"), np.zeros(2)])
+    # A model's set_weights (weights layer by layer) checks the same way.
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), name="m")], name="seq")
+    with pytest.raises(TypeError, match=r"Sequential 'seq': weight 'm/kernel' takes numbers"):
+        model.set_weights([np.full((3, 2), "a"), np.zeros(2)])
 
 
 # ---- preprocessing and utils -------------------------------------------------------------

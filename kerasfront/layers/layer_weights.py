@@ -150,28 +150,32 @@ class LayerWeights:
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
+    def _weights_in_order(self) -> list:
+        """The weights in the order `get_weights`/`set_weights` use (a model: by layer)."""
+        return self.weights
+
     def get_weights(self) -> list[np.ndarray]:
-        return [weight.numpy() for weight in self.weights]
+        return [weight.numpy() for weight in self._weights_in_order()]
 
     def set_weights(self, weights) -> None:
         """Sets the weights from NumPy arrays, in the order of `get_weights()`."""
-        own = self.weights
+        own = self._weights_in_order()
         if len(weights) != len(own):
             raise ValueError(
-                f"Layer '{self.name}' expects {len(own)} weight arrays "
+                f"{type(self).__name__} '{self.name}' expects {len(own)} weight arrays "
                 f"{[w.shape for w in own]}, received {len(weights)}."
             )
         for variable, value in zip(own, weights):
             value = np.asarray(value)
             if value.shape != variable.shape:
                 raise ValueError(
-                    f"Layer '{self.name}': weight {variable.name!r} has shape {variable.shape}, "
+                    f"{type(self).__name__} '{self.name}': weight {variable.name!r} has shape {variable.shape}, "
                     f"received an array of shape {value.shape}."
                 )
             if value.dtype.kind in "USV":
                 # NumPy would try to parse text as numbers; a file of names is a mix-up.
                 raise TypeError(
-                    f"Layer '{self.name}': weight {variable.name!r} takes numbers "
+                    f"{type(self).__name__} '{self.name}': weight {variable.name!r} takes numbers "
                     f"({variable.dtype}), received an array of dtype {value.dtype}."
                 )
             variable.assign(value.astype(variable.dtype))

@@ -274,7 +274,7 @@ class Model(Keras2Attributes, Trainer, Layer):
 
     compile.__doc__ = Trainer.compile.__doc__
 
-    def _weights_by_layer(self) -> list:
+    def _weights_in_order(self) -> list:
         """The model's weights layer by layer, as Keras 2's `Model.get_weights` lists them.
 
         `model.weights` puts every trainable weight first, so freezing a layer (the
@@ -284,26 +284,6 @@ class Model(Keras2Attributes, Trainer, Layer):
         itself (no layer owns them) come last."""
         by_layer = [w for layer in self.layers for w in layer.weights]
         return tree.unique_objects(by_layer + self.weights)
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [weight.numpy() for weight in self._weights_by_layer()]
-
-    def set_weights(self, weights) -> None:
-        """Sets the weights from NumPy arrays, in the order of `get_weights()`."""
-        own = self._weights_by_layer()
-        if len(weights) != len(own):
-            raise ValueError(
-                f"Model '{self.name}' expects {len(own)} weight arrays "
-                f"{[w.shape for w in own]}, received {len(weights)}."
-            )
-        for variable, value in zip(own, weights):
-            value = np.asarray(value)
-            if value.shape != variable.shape:
-                raise ValueError(
-                    f"Model '{self.name}': weight {variable.name!r} has shape "
-                    f"{variable.shape}, received an array of shape {value.shape}."
-                )
-            variable.assign(value.astype(variable.dtype))
 
     def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
         """Writes the weights to an HDF5 file in Keras 2's layout (`layer_names`, one group
