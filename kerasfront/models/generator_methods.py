@@ -81,11 +81,9 @@ class GeneratorMethods:
         """Keras 2's `evaluate` for a generator or `Sequence`, in Keras 2.2's positional
         order (`callbacks`, a later addition, comes last)."""
         if keras1_arguments:
-            given = _renamed("evaluate_generator", keras1_arguments, _INFERENCE_RENAMES, locals())
-            steps = given.get("steps", steps)
-            workers = given.get("workers", workers)
-            use_multiprocessing = given.get("use_multiprocessing", use_multiprocessing)
-            max_queue_size = given.get("max_queue_size", max_queue_size)
+            steps, workers, use_multiprocessing, max_queue_size = _inference_arguments(
+                "evaluate_generator", keras1_arguments, locals()
+            )
         return self.evaluate(
             generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size,
             workers=workers, use_multiprocessing=use_multiprocessing, verbose=verbose,
@@ -97,11 +95,9 @@ class GeneratorMethods:
         """Keras 2's `predict` for a generator or `Sequence`, in Keras 2.2's positional
         order (`callbacks`, a later addition, comes last)."""
         if keras1_arguments:
-            given = _renamed("predict_generator", keras1_arguments, _INFERENCE_RENAMES, locals())
-            steps = given.get("steps", steps)
-            workers = given.get("workers", workers)
-            use_multiprocessing = given.get("use_multiprocessing", use_multiprocessing)
-            max_queue_size = given.get("max_queue_size", max_queue_size)
+            steps, workers, use_multiprocessing, max_queue_size = _inference_arguments(
+                "predict_generator", keras1_arguments, locals()
+            )
         return self.predict(
             generator, steps=steps, callbacks=callbacks, max_queue_size=max_queue_size,
             workers=workers, use_multiprocessing=use_multiprocessing, verbose=verbose,
@@ -119,6 +115,14 @@ _DEFAULTS = {
     "max_queue_size": 10,
     "steps": None,
 }
+
+
+def _inference_arguments(method: str, keras1_arguments: dict, arguments: dict) -> tuple:
+    """`steps, workers, use_multiprocessing, max_queue_size` of evaluate_generator or
+    predict_generator, with the Keras 1 names in `keras1_arguments` applied."""
+    given = _renamed(method, keras1_arguments, _INFERENCE_RENAMES, arguments)
+    names = ("steps", "workers", "use_multiprocessing", "max_queue_size")
+    return tuple(given.get(name, arguments[name]) for name in names)
 
 
 def _renamed(method: str, keras1_arguments: dict, renames: dict, arguments: dict) -> dict:
