@@ -239,7 +239,8 @@ def batch_get_value(ops) -> list:
 def set_value(x: Variable, value) -> None:
     """Assigns `value` (a NumPy-convertible value) to the variable `x` (or to the variable
     a layer weight attribute such as `layer.kernel` reads from)."""
-    x = variable_holding(x) or x
+    holder = variable_holding(x)  # an identity test: never the truth value of a tensor
+    x = holder if holder is not None else x
     if not isinstance(x, Variable):
         # E.g. K.set_value(optimizer.momentum, m): Keras 2 made momentum and the betas
         # variables; here they are numbers fixed when the train step is built.
