@@ -111,8 +111,12 @@ def test_suite_agrees_on_every_engine():
         "forward_lstm/kernel",
     ):
         assert row in out, row
-    # Every engine against the others and against the NumPy reference.
-    assert "tf/numpy" in out and "torch/jax" in out
+    # Every installed engine against the others and against the NumPy reference.
+    labels = {"tensorflow": "tf", "torch": "torch", "jax": "jax"}
+    for engine in ENGINES:
+        assert f"{labels[engine]}/numpy" in out, engine
+    if {"torch", "jax"} <= set(ENGINES):
+        assert "torch/jax" in out
     assert out.rstrip().endswith("agree on every layer output and gradient.")
 
 

@@ -734,8 +734,11 @@ def test_torch_fused_lstm_weights_are_column_major_and_adam_updates_them_exactly
     for _ in range(2):
         for m in (model, reference):
             m.train_on_batch(x, y)
+    # On a GPU cuDNN's LSTM rounds otherwise than the generic loop, and Adam's normalized
+    # steps (learning rate 0.1) carry that into the weights at about 1e-5.
+    tolerance = {"rtol": 1e-4, "atol": 1e-4} if kernel.is_cuda else {"rtol": 1e-5, "atol": 1e-6}
     for got, expected in zip(model.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got, expected, **tolerance)
     assert kernel.stride() == (1, 4)
     slots = model.optimizer._slots
     storages = [w.storage for w in model.weights]

@@ -172,7 +172,7 @@ def test_a_weight_passed_to_a_k_function_trains_through_both_uses():
 
 def test_update_functions_on_variables():
     v = K.variable(np.array([1.0, 2.0]))
-    np.testing.assert_allclose(K.update(v, np.array([3.0, 4.0])), [3.0, 4.0])
+    np.testing.assert_allclose(K.eval(K.update(v, np.array([3.0, 4.0]))), [3.0, 4.0])
     K.update_add(v, np.array([1.0, 1.0]))
     K.update_sub(v, 0.5)
     np.testing.assert_allclose(K.get_value(v), [3.5, 4.5])
@@ -257,16 +257,16 @@ def test_updates_in_a_layer_under_fit():
 def test_learning_phase_and_in_train_phase():
     x = K.constant(X)
     assert K.learning_phase() == 0 and int(K.learning_phase()) == 0
-    np.testing.assert_allclose(K.in_train_phase(x * 2, x), X)  # no phase set: test
+    np.testing.assert_allclose(K.eval(K.in_train_phase(x * 2, x)), X)  # no phase set: test
     assert K.in_test_phase(1, 2, training=1) == 2
     assert K.in_train_phase(lambda: 1, lambda: 2, training=True) == 1
     with K.learning_phase_scope(1):
         assert K.learning_phase() == 1
-        np.testing.assert_allclose(K.in_train_phase(x * 2, x), 2 * X)
+        np.testing.assert_allclose(K.eval(K.in_train_phase(x * 2, x)), 2 * X)
     assert K.learning_phase() == 0
     # A tensor flag selects when it is computed.
     chosen = K.in_train_phase(x * 2, x, training=K.constant(1.0))
-    np.testing.assert_allclose(chosen, 2 * X)
+    np.testing.assert_allclose(K.eval(chosen), 2 * X)
     # Set for the session: layer calls without `training` train (Dropout drops).
     K.set_learning_phase(1)
     assert K.learning_phase() == 1
