@@ -125,6 +125,8 @@ class Trainer(InferenceMethods, GeneratorMethods):
             "weighted_metrics": weighted_metrics,
             "loss_weights": loss_weights,
             "sample_weight_mode": sample_weight_mode,
+            "run_eagerly": run_eagerly,
+            "jit_compile": jit_compile,
         }
         self._jit_compile = EAGER if run_eagerly else jit_compile
         # The distribution in effect now (a `with` block or set_distribution) is the

@@ -56,7 +56,7 @@ def compile_arguments(model) -> dict | None:
         return None
     from kerasfront import optimizers
 
-    return {
+    config = {
         "optimizer_config": optimizers.serialize(optimizer),
         "loss": _serialize_value(arguments.get("loss")),
         "metrics": _serialize_value(arguments.get("metrics")),
@@ -64,6 +64,16 @@ def compile_arguments(model) -> dict | None:
         "loss_weights": _serialize_value(arguments.get("loss_weights")),
         "sample_weight_mode": _serialize_value(arguments.get("sample_weight_mode")),
     }
+    # How the steps run, as Keras 3's compile_config keeps it, so that a loaded model
+    # computes as the saved one did (eager and compiled steps may round differently);
+    # written only when set, so other files read exactly as Keras 2's.
+    for key in _EXECUTION_KEYS:
+        if arguments.get(key) is True:
+            config[key] = arguments[key]
+    return config
+
+
+_EXECUTION_KEYS = ("run_eagerly", "jit_compile")
 
 
 def _from_module(module, name: str, base):
@@ -136,6 +146,14 @@ def compile_from_config(model, training_config: dict, custom_objects: dict) -> N
         arguments["weighted_metrics"] = _deserialize_value(weighted, custom_objects, "metric")
     if training_config.get("sample_weight_mode") is not None:
         arguments["sample_weight_mode"] = training_config["sample_weight_mode"]
+    for key in _EXECUTION_KEYS:
+        value = training_config.get(key)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise ValueError(
+                    f"training_config: {key} must be true or false, received {value!r:.40}."
+                )
+            arguments[key] = value
     try:
         model.compile(**arguments)
     except (TypeError, ValueError) as error:

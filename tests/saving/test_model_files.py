@@ -92,6 +92,24 @@ def test_compile_false_and_include_optimizer_false(tmp_path):
     assert not keras.models.load_model(path).compiled
 
 
+@pytest.mark.parametrize("filename", FORMATS)
+def test_how_the_steps_run_is_restored(filename, tmp_path):
+    # A loaded model runs its steps as the saved one did: eager and compiled steps may
+    # round differently (scikit-learn's pickling check compares predictions exactly).
+    path = tmp_path / filename
+    for setting in ({"run_eagerly": True}, {"jit_compile": True}, {}):
+        model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+        model.compile("sgd", loss="mse", **setting)
+        model.save(path)
+        loaded = keras.models.load_model(path)
+        assert loaded._jit_compile == model._jit_compile, setting
+        if filename.endswith(".keras"):  # written only when set
+            with zipfile.ZipFile(path) as archive:
+                saved = json.loads(archive.read("config.json"))["compile_config"]
+            keys = ("run_eagerly", "jit_compile")
+            assert {k: saved.get(k) for k in keys} == {k: setting.get(k) for k in keys}
+
+
 def test_lambda_model_file_needs_safe_mode_off(tmp_path):
     model = keras.Sequential(
         [layers.Dense(2, input_shape=(3,)), layers.Lambda(lambda t: t * t, name="square")]
