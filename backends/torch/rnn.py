@@ -20,14 +20,17 @@ n = tanh(x W_n + b_n + r * (h U_n + c_n)) (Keras's reset_after=True form, the re
 bias inside the reset product), and the new state z * h + (1 - z) * n, Keras writing it
 z * h_prev + (1 - z) * hh and torch (1 - z) * n + z * h_prev.
 
+The layers store their kernels column-major (`lay_out_fused_rnn_weight`), so torch's
+(G units, rows) matrix is a dense view of Keras's kernel, not a copy.
+
 cuDNN wants all four weight tensors as consecutive views of one buffer, in the order
 w_ih, w_hh, b_ih, b_hh; given separate tensors it warns ("weights are not part of single
 contiguous chunk of memory") and allocates, zeroes and fills such a buffer itself on
-every call. On CUDA devices we build that buffer directly with one `torch.cat` and hand
-torch views of it, so cuDNN takes the weights as they are. On a CPU the layers store
-their kernels column-major (`lay_out_fused_rnn_weight`), so the transposed views passed
-are dense and the kernels copy nothing (measured: the buffer would cost about 15% of a
-small LSTM's time on a CPU).
+every call. On CUDA devices we build that buffer directly with one `torch.cat` of views
+and hand torch views of it, so cuDNN takes the weights as they are; when nothing is
+differentiated (predict, evaluate) the buffer is kept until a weight changes. On a CPU
+the dense transposed views go to the kernels as they are, which copy nothing (measured:
+the buffer would cost about 15% of a small LSTM's time on a CPU).
 """
 
 from __future__ import annotations
@@ -45,27 +48,24 @@ def _one_buffer(tensor) -> bool:
     return tensor.is_cuda
 
 
-def _gate_rows(matrix, units, gates, order):
-    """The Keras (rows, G units) matrix as torch's (G units, rows) matrix, flattened, its
-    gate blocks in `order` (Keras block positions in torch's order). One copy."""
-    by_gate = matrix.reshape(matrix.shape[0], gates, units).permute(1, 2, 0)
+def _gate_blocks(tensor, units, order):
+    """`tensor` (..., G units) as a list of views: its gate blocks in `order` (Keras block
+    positions in torch's order), or the whole tensor when `order` is None."""
     if order is None:
-        return by_gate.reshape(-1)
-    # Slices and one `cat`; indexing with a list would send the index to the device on
-    # every call.
-    return torch.cat([by_gate[block] for block in order]).reshape(-1)
+        return [tensor]
+    return [tensor[..., block * units : (block + 1) * units] for block in order]
 
 
 def _gate_columns(tensor, units, order):
     """`tensor` (..., G units) with its gate blocks in `order`; itself when None."""
-    if order is None:
-        return tensor
-    return torch.cat([tensor[..., block * units : (block + 1) * units] for block in order], -1)
+    blocks = _gate_blocks(tensor, units, order)
+    return blocks[0] if len(blocks) == 1 else torch.cat(blocks, -1)
 
 
 def _torch_parameters(kernel, recurrent_kernel, input_bias, recurrent_bias, units, gates, order):
     """[w_ih, w_hh, b_ih, b_hh] in torch's layout, built from differentiable ops on the
     Keras tensors (see the module docstring for the two ways)."""
+    keras_weights = (kernel, recurrent_kernel, input_bias, recurrent_bias)
     if not _one_buffer(kernel):
         return [
             _gate_columns(kernel, units, order).t(),
@@ -73,27 +73,71 @@ def _torch_parameters(kernel, recurrent_kernel, input_bias, recurrent_bias, unit
             _gate_columns(input_bias, units, order),
             _gate_columns(recurrent_bias, units, order),
         ]
+    kept = _kept_buffer(keras_weights)
+    if kept is not None:
+        return kept
+    # Every piece a view of a Keras weight (the kernels' transposes are dense: they are
+    # stored column-major), so the one `cat` is the only copy.
     pieces = [
-        _gate_rows(kernel, units, gates, order),
-        _gate_rows(recurrent_kernel, units, gates, order),
-        _gate_columns(input_bias, units, order),
-        _gate_columns(recurrent_bias, units, order),
+        piece.t().reshape(-1) if piece.dim() == 2 else piece
+        for weight in keras_weights
+        for piece in _gate_blocks(weight, units, order)
     ]
-    w_ih, w_hh, b_ih, b_hh = torch.split(torch.cat(pieces), [p.numel() for p in pieces])
-    return [w_ih.view(gates * units, -1), w_hh.view(gates * units, units), b_ih, b_hh]
+    sizes = [kernel.numel(), recurrent_kernel.numel(), gates * units, gates * units]
+    w_ih, w_hh, b_ih, b_hh = torch.split(torch.cat(pieces), sizes)
+    parameters = [w_ih.view(gates * units, -1), w_hh.view(gates * units, units), b_ih, b_hh]
+    _keep_buffer(keras_weights, parameters)
+    return parameters
+
+
+def _weights_key(keras_weights):
+    # A weight's memory and its version counter, which every in-place update advances
+    # (the optimizers', a CUDA graph's copy); an assignment brings new memory. The kept
+    # entry holds the memory it was made from, so no other tensor can take its address.
+    return tuple((w.data_ptr(), w._version) for w in keras_weights)
+
+
+def _may_keep(keras_weights) -> bool:
+    """Whether cuDNN's buffer may be kept between calls: nothing is differentiated, and
+    the call is not being recorded (a CUDA graph or torch.compile would hold on to the
+    kept buffer and miss later changes of the weights)."""
+    return not (
+        (torch.is_grad_enabled() and any(w.requires_grad for w in keras_weights))
+        or torch.compiler.is_compiling()
+        or (keras_weights[0].is_cuda and torch.cuda.is_current_stream_capturing())
+    )
+
+
+def _kept_buffer(keras_weights):
+    """The parameters built by an earlier call on these same weights, unchanged since."""
+    if not _may_keep(keras_weights):
+        return None
+    kept = getattr(keras_weights[0], "_kerasfront_cudnn_weights", None)
+    if kept is None or kept[0] != _weights_key(keras_weights):
+        return None
+    return kept[1]
+
+
+def _keep_buffer(keras_weights, parameters) -> None:
+    if _may_keep(keras_weights):
+        memory = [w.detach() for w in keras_weights]
+        keras_weights[0]._kerasfront_cudnn_weights = (
+            _weights_key(keras_weights),
+            parameters,
+            memory,
+        )
 
 
 def lay_out_fused_rnn_weight(storage):
-    """A Keras (rows, G units) weight stored column-major on a CPU, so the transposed
-    view handed to torch's kernels is its row-major (G units, rows) weight as it is.
+    """A Keras (rows, G units) weight stored column-major, so its transposed view, the
+    (G units, rows) weight torch's kernels read, is dense.
 
-    Row-major storage costs, at every training step, one transposing copy inside the
-    forward kernel, another inside the backward kernel and a third of the gradient for
-    the fused Adam (about 6% of the benchmark's stacked LSTM, measured). Assignments
-    keep the layout (`assign_variable`); the fused Adam takes such matrices transposed.
-    On CUDA the weights go to cuDNN as one buffer built anew at every call, so the
-    layout does not matter there and storage stays row-major."""
-    if _one_buffer(storage) or storage.dim() != 2 or storage.t().is_contiguous():
+    Row-major storage costs, at every training step on a CPU, one transposing copy inside
+    the forward kernel, another inside the backward kernel and a third of the gradient
+    for the fused Adam (about 6% of the benchmark's stacked LSTM, measured); on CUDA a
+    transposing copy per kernel before they go into cuDNN's buffer. Assignments keep the
+    layout (`assign_variable`); the fused Adam takes such matrices transposed."""
+    if storage.dim() != 2 or storage.t().is_contiguous():
         return storage
     with torch.no_grad():
         storage.data = storage.data.t().contiguous().t()

@@ -260,3 +260,36 @@ def test_no_bias_is_a_zero_bias(kind):
     zero, zero_states = fused(inputs, states, kernel, recurrent_kernel, bias * 0.0)
     for got, want in zip(_to_numpy([without, *without_states]), _to_numpy([zero, *zero_states])):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_inference_reuses_the_weight_buffer_until_a_weight_changes(kind, weight_layout):
+    # With nothing differentiated, cuDNN's one-buffer copy of the weights is kept between
+    # calls; an in-place update (an optimizer's) or new memory (an assignment) must
+    # rebuild it. Checked on a CPU by forcing the one-buffer way (`weight_layout`).
+    fused, (reference, *_), arguments = _fused(kind), KINDS[kind], _arguments(kind, 3)
+    inputs, states, kernel, recurrent_kernel, bias = _as_tensors(arguments, "float32")
+    if ADAPTER.NAME == "torch":  # stored as the layers store them (lay_out_fused_rnn_weight)
+        kernel, recurrent_kernel = (
+            ADAPTER.lay_out_fused_rnn_weight(w) for w in (kernel, recurrent_kernel)
+        )
+        assert kernel.t().is_contiguous()
+    kernel_values = arguments[2]
+
+    def check(kernel_now):
+        outputs, _ = fused(inputs, states, kernel, recurrent_kernel, bias)
+        expected, _ = reference(arguments[0], arguments[1], kernel_now, *arguments[3:], False)
+        np.testing.assert_allclose(ADAPTER.convert_to_numpy(outputs), expected, **FLOAT32_TOLERANCE)
+
+    check(kernel_values)
+    check(kernel_values)  # the kept buffer, when there is one
+    if ADAPTER.NAME == "torch":
+        import torch
+
+        kept = getattr(kernel, "_kerasfront_cudnn_weights", None)
+        assert (kept is not None) == (kernel.is_cuda or weight_layout == "one_buffer")
+        with torch.no_grad():
+            kernel.mul_(0.5)  # in place: same memory, a new version
+        check(kernel_values * 0.5)
+        kernel.data = kernel.data * 2.0  # new memory
+        check(kernel_values)
