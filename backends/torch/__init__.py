@@ -15,6 +15,7 @@ from kerasfront.backend.contract import OP_NAMES
 from kerasfront.backend.scope import StatelessScope
 from kerasfront.backend.tracing import Spec, concrete_shape, probe_output_spec
 
+from . import cuda_graphs as cuda_graphs_module
 from . import loops, nn, ops
 from .ctc import ctc_loss  # noqa: F401
 from .debug import debug_print  # noqa: F401
@@ -167,8 +168,15 @@ def value_and_grad(fn):
     return run
 
 
-def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
-    """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`."""
+def compile_state_step(pure_fn, read_only, updated, jit_compile=None, cuda_graphs=True):
+    """`pure_fn(read_values, updated_values, *batch) -> (new_updated_values, outputs)`.
+
+    `jit_compile=True` replays the step from CUDA graphs on a CUDA device (where a small
+    step costs its kernel launches: see cuda_graphs.py) and compiles it with
+    `torch.compile` elsewhere (`cuda_graphs=False`: a step whose collectives span
+    processes, which a graph of one process cannot hold)."""
+    if jit_compile is True and cuda_graphs and ops.DEVICE.type == "cuda":
+        return cuda_graphs_module.GraphedStep(pure_fn, read_only, updated, _step_name(pure_fn))
     step = torch.compile(pure_fn) if jit_compile is True else pure_fn
 
     def run(*batch):
@@ -184,6 +192,14 @@ def compile_state_step(pure_fn, read_only, updated, jit_compile=None):
         return outputs
 
     return run
+
+
+def _step_name(pure_fn) -> str:
+    """'the training step' and the like, for messages, from the function's builder."""
+    builder = pure_fn.__qualname__.split(".")[0]
+    kind = {"make_train_step": "training", "make_test_step": "evaluation"}.get(builder)
+    kind = kind or ("prediction" if builder == "make_predict_step" else None)
+    return f"the {kind} step" if kind else f"the step {pure_fn.__qualname__}"
 
 
 def compile_function(pure_fn, variables, jit_compile=None):

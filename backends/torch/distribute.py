@@ -240,7 +240,7 @@ class TorchDataParallel:
     # ---- the step ----------------------------------------------------------------------
     def compile_state_step(self, pure_fn, read_only, updated, jit_compile=None):
         """The adapter's step, run by every rank on its share of the global batch."""
-        single = _compile_single(pure_fn, read_only, updated, jit_compile)
+        single = _compile_single(pure_fn, read_only, updated, jit_compile, cuda_graphs=False)
         state = tree.unique_objects([*read_only, *updated])
         pending = [True]  # the broadcast from rank 0 happens at the first call
 

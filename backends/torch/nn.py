@@ -235,11 +235,28 @@ def embedding_lookup(table, indices, context=""):
     if not indices.dtype.is_signed or indices.is_floating_point():
         indices = indices.long()
     if indices.numel() and indices.device.type != "meta":
+        if _recording_cuda_graph(indices):
+            return _embedding_in_graph(table, indices)
         # One host sync for both bounds; F.embedding would fail on CPU with its own
         # message and read out of bounds on a GPU.
         low, high = torch.stack(torch.aminmax(indices)).tolist()
         check_index_bounds(context, low, high, table.shape[0])
     return F.embedding(indices, table)
+
+
+def _recording_cuda_graph(tensor) -> bool:
+    return tensor.is_cuda and torch.cuda.is_current_stream_capturing()
+
+
+def _embedding_in_graph(table, indices):
+    """The lookup inside a CUDA graph (`jit_compile=True`), which cannot read the bounds
+    back to the host: an index out of range gives a row of zeros, as TensorFlow's lookup
+    does on a GPU (F.embedding would stop the device with an assertion). The eager steps
+    before recording have checked the first batches."""
+    rows = table.shape[0]
+    inside = (indices >= 0) & (indices < rows)
+    found = F.embedding(indices.clamp(0, rows - 1), table)
+    return found * inside.unsqueeze(-1).to(found.dtype)
 
 
 def repeat(x, repeats, axis=None):

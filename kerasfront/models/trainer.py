@@ -78,11 +78,16 @@ class Trainer(InferenceMethods, GeneratorMethods):
                 sample and time step, shape (samples, timesteps), for sequence outputs);
                 a list or dict gives one per output.
             run_eagerly: skip the engine compilation (for debugging).
-            jit_compile: True compiles the steps further: XLA on TensorFlow, and
-                `torch.compile` (its default mode, no CUDA graphs) on PyTorch, whose first
-                step then takes seconds to compile; it pays off for long runs of small
-                steps (a Dense 16-32-4 model on one CPU thread: 1.24x the native loop's
-                step time instead of 1.35x eager). JAX always jits with XLA.
+            jit_compile: True compiles the steps further. TensorFlow: XLA. PyTorch on a
+                CUDA GPU: CUDA graphs, each step recorded once per batch shape (after two
+                eager steps) and replayed with one launch, 5-12x faster per step than
+                eager for the benchmark models on an H100 (see benchmarks/README.md); a
+                step that reads a value back to the host (`.item()` in a custom layer)
+                runs eagerly instead, with a warning. PyTorch on a CPU: `torch.compile`
+                (its default mode), whose first step takes seconds to compile; it pays
+                off for long runs of small steps. JAX always jits with XLA. Compiled
+                steps read Python attributes of layers once, when they are traced or
+                recorded.
             steps_per_execution: accepted as 1 only (tf.keras's default).
             target_tensors: Keras 2's argument, accepted as None only.
         """
