@@ -104,6 +104,12 @@ def add_parser(commands) -> argparse.ArgumentParser:
         action="store_true",
         help="also time Keras 3 on each engine (when installed), in a worker of its own",
     )
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="compile kerasfront's steps with jit_compile=True: CUDA graphs on a torch GPU, "
+        "torch.compile on a torch CPU, XLA on TensorFlow (JAX always compiles)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--plot", metavar="FILE", default=None, help="write a PNG bar chart (needs matplotlib)"
@@ -131,6 +137,7 @@ def run(arguments: argparse.Namespace) -> int:
         epochs=arguments.epochs,
         samples=arguments.samples,
         keras3=arguments.keras3,
+        jit_compile=arguments.jit_compile,
         progress=lambda line: print(f"running {line}...", file=sys.stderr, flush=True),
     )
     if arguments.plot:

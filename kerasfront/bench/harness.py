@@ -37,7 +37,8 @@ class Benchmark:
             the kerasfront package or Keras 3 itself.
         native_builders: `{engine: builder(device) -> (train_epoch, predict_one)}` where
             `train_epoch(x, y, order)` runs one epoch in the given sample order and returns
-            the mean loss, and `predict_one(x1)` returns NumPy outputs.
+            the mean loss, and `predict_one(x1)` returns NumPy outputs; torch's builders
+            also take `cuda_graphs=True` (the loop replays CUDA graphs on a GPU).
         batch_size: the batch size of every side.
         default_samples: samples per epoch unless `--samples` says otherwise.
         default_epochs: timed epochs after the warm-up unless `--epochs` says otherwise.
@@ -72,23 +73,22 @@ def compile_like_native(keras, model):
     return model
 
 
-def side_model(benchmark: Benchmark, keras):
+def side_model(benchmark: Benchmark, keras, jit_compile: bool = False):
     """The benchmark model built and compiled through `keras` (kerasfront, or Keras 3),
-    with the native loop's compiler where that is a choice (`tensorflow_xla`)."""
+    with the native loop's compiler where that is a choice (`tensorflow_xla`), or with
+    `jit_compile=True` when asked (`--jit-compile`)."""
     model = benchmark.build_model(keras)
-    if (
-        benchmark.tensorflow_xla
-        and keras.__name__ == "kerasfront"
-        and keras.backend.backend() == "tensorflow"
+    if keras.__name__ == "kerasfront" and (
+        jit_compile or (benchmark.tensorflow_xla and keras.backend.backend() == "tensorflow")
     ):
         model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True)
     return model
 
 
-def keras_side(benchmark: Benchmark, keras):
+def keras_side(benchmark: Benchmark, keras, jit_compile: bool = False):
     """`(fit_epoch, predict_one)` for the benchmark model built through `keras`
     (kerasfront, or Keras 3 for the comparison)."""
-    model = side_model(benchmark, keras)
+    model = side_model(benchmark, keras, jit_compile)
 
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -114,9 +114,12 @@ def keras_side(benchmark: Benchmark, keras):
     return fit_epoch, lambda x1: model.predict(x1, verbose=0)
 
 
-def native_side(benchmark: Benchmark, backend: str, device: str):
-    """The same `(fit_epoch, predict_one)` pair for the hand-written loop."""
-    train_epoch, predict_one = benchmark.native_builders[backend](device)
+def native_side(benchmark: Benchmark, backend: str, device: str, jit_compile: bool = False):
+    """The same `(fit_epoch, predict_one)` pair for the hand-written loop; with
+    `jit_compile`, torch's loop replays CUDA graphs on a GPU, as kerasfront's side does."""
+    builder = benchmark.native_builders[backend]
+    options = {"cuda_graphs": True} if jit_compile and backend == "torch" else {}
+    train_epoch, predict_one = builder(device, **options)
     rng = np.random.default_rng(0)
 
     def fit_epoch(x, y):

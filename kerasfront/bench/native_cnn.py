@@ -43,7 +43,7 @@ def initial_weights(seed: int = 0) -> list[np.ndarray]:
     return weights + [glorot_uniform(rng, (FLAT, CLASSES), FLAT, CLASSES), np.zeros(CLASSES, "f4")]
 
 
-def torch_cnn(device: str):
+def torch_cnn(device: str, cuda_graphs: bool = False):
     import torch
     from torch import nn
 
@@ -73,6 +73,7 @@ def torch_cnn(device: str):
         device,
         BATCH_SIZE,
         to_input=lambda batch: batch.permute(0, 3, 1, 2),
+        cuda_graphs=cuda_graphs,
     )
 
 

@@ -31,35 +31,54 @@ def batch_indices(order: np.ndarray, batch_size: int):
         yield order[start : start + batch_size]
 
 
-def torch_trainer(modules, forward, device: str, batch_size: int, to_input=None):
+def torch_trainer(
+    modules, forward, device: str, batch_size: int, to_input=None, cuda_graphs: bool = False
+):
     """`forward(x) -> probabilities` over the torch `modules`; fused Adam (the fastest
     torch optimizer on CPU and GPU). `to_input(tensor)` adapts a batch (e.g. a
-    channels_last view)."""
+    channels_last view). `cuda_graphs` (on a CUDA device): each batch shape's step is
+    recorded once as a CUDA graph and replayed, torch's own recipe for small steps (the
+    baseline of kerasfront's `jit_compile=True` there)."""
     import torch
 
     target = torch.device("cuda" if device == "gpu" and torch.cuda.is_available() else "cpu")
+    cuda_graphs = cuda_graphs and target.type == "cuda"
     for module in modules:
         module.to(target)
     parameters = [p for module in modules for p in module.parameters()]
     optimizer = torch.optim.Adam(
-        parameters, lr=LEARNING_RATE, betas=(BETA_1, BETA_2), eps=EPSILON, fused=True
+        parameters,
+        lr=LEARNING_RATE,
+        betas=(BETA_1, BETA_2),
+        eps=EPSILON,
+        fused=True,
+        capturable=cuda_graphs,  # its step counts stay on the device: a graph can hold them
     )
     adapt = to_input or (lambda tensor: tensor)
+    total = torch.zeros((), device=target)  # one tensor for good: a graph adds to it
 
     def inputs(array):
         return adapt(torch.from_numpy(array).to(target, non_blocking=True))
 
+    def step(x_batch, y_batch):
+        probs = forward(adapt(x_batch))
+        probs = (probs / probs.sum(dim=-1, keepdim=True)).clamp(CLIP, 1.0 - CLIP)
+        loss = -(y_batch * probs.log()).sum(dim=-1).mean()
+        loss.backward()
+        optimizer.step()
+        total.add_(loss.detach() * x_batch.shape[0])
+
+    def eager_step(x_batch, y_batch):
+        optimizer.zero_grad(set_to_none=True)
+        step(x_batch, y_batch)
+
+    run_step = _graphed(step, optimizer) if cuda_graphs else eager_step
+
     def train_epoch(x, y, order):
-        total = torch.zeros((), device=target)
+        total.zero_()
         for idx in batch_indices(order, batch_size):
-            y_batch = torch.from_numpy(y[idx]).to(target, non_blocking=True)
-            optimizer.zero_grad(set_to_none=True)
-            probs = forward(inputs(x[idx]))
-            probs = (probs / probs.sum(dim=-1, keepdim=True)).clamp(CLIP, 1.0 - CLIP)
-            loss = -(y_batch * probs.log()).sum(dim=-1).mean()
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(idx)
+            x_batch = torch.from_numpy(x[idx]).to(target, non_blocking=True)
+            run_step(x_batch, torch.from_numpy(y[idx]).to(target, non_blocking=True))
         return total.item() / len(order)
 
     def predict_one(x1):
@@ -67,6 +86,40 @@ def torch_trainer(modules, forward, device: str, batch_size: int, to_input=None)
             return forward(inputs(x1)).cpu().numpy()
 
     return train_epoch, predict_one
+
+
+def _graphed(step, optimizer, warmup_steps: int = 2):
+    """`run(x_batch, y_batch)`: `step` replayed from one CUDA graph per batch shape, after
+    `warmup_steps` eager steps on a side stream (torch's documented recipe)."""
+    import torch
+
+    graphs, seen, side = {}, {}, torch.cuda.Stream()
+
+    def run(x_batch, y_batch):
+        key = tuple(x_batch.shape)
+        if key in graphs:
+            graph, static_x, static_y = graphs[key]
+            static_x.copy_(x_batch, non_blocking=True)
+            static_y.copy_(y_batch, non_blocking=True)
+            graph.replay()
+            return
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= warmup_steps:
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                optimizer.zero_grad(set_to_none=True)
+                step(x_batch, y_batch)
+            torch.cuda.current_stream().wait_stream(side)
+            return
+        static_x, static_y = x_batch.clone(), y_batch.clone()
+        graph = torch.cuda.CUDAGraph()
+        optimizer.zero_grad(set_to_none=True)  # the graph's backward makes its own grads
+        with torch.cuda.graph(graph):
+            step(static_x, static_y)
+        graphs[key] = (graph, static_x, static_y)
+        graph.replay()  # recording ran nothing: this batch's step
+
+    return run
 
 
 def tensorflow_trainer(

@@ -44,7 +44,7 @@ def initial_weights(seed: int = 0) -> list[np.ndarray]:
     return weights + [dense, np.zeros(CLASSES, "f4")]
 
 
-def torch_lstm(device: str):
+def torch_lstm(device: str, cuda_graphs: bool = False):
     import torch
     from torch import nn
 
@@ -69,7 +69,7 @@ def torch_lstm(device: str):
             x, _ = lstm(x)
         return torch.softmax(dense(x[:, -1]), dim=-1)
 
-    return torch_trainer([recurrent, dense], forward, device, BATCH_SIZE)
+    return torch_trainer([recurrent, dense], forward, device, BATCH_SIZE, cuda_graphs=cuda_graphs)
 
 
 def _lstm_step(math, kernel, recurrent_kernel, bias):

@@ -39,7 +39,7 @@ def mlp_builders(layer_sizes: Sequence[int], batch_size: int, tensorflow_xla: bo
     """`{engine: builder(device) -> (train_epoch, predict_one)}` for a relu MLP with a
     softmax output of the given layer sizes."""
 
-    def torch_mlp(device: str):
+    def torch_mlp(device: str, cuda_graphs: bool = False):
         import torch
 
         linears = []
@@ -53,7 +53,13 @@ def mlp_builders(layer_sizes: Sequence[int], batch_size: int, tensorflow_xla: bo
             linears.append(linear)
         layers = [module for linear in linears for module in (linear, torch.nn.ReLU())][:-1]
         model = torch.nn.Sequential(*layers)
-        return torch_trainer([model], lambda x: torch.softmax(model(x), dim=-1), device, batch_size)
+        return torch_trainer(
+            [model],
+            lambda x: torch.softmax(model(x), dim=-1),
+            device,
+            batch_size,
+            cuda_graphs=cuda_graphs,
+        )
 
     def tensorflow_mlp(device: str):
         import tensorflow as tf

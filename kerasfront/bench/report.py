@@ -41,7 +41,13 @@ def format_table(report: dict) -> str:
     lines = [
         f"{report['model']}: {report['description']}; {report['samples']} samples "
         f"({report['steps_per_epoch']} steps) per epoch, median of {report['epochs']} "
-        "timed epochs after a warm-up",
+        "timed epochs after a warm-up"
+        + (
+            "; kerasfront compiled with jit_compile=True (torch's native loop then replays "
+            "CUDA graphs on a GPU)"
+            if report.get("jit_compile")
+            else ""
+        ),
         "",
         "| " + " | ".join(head) + " |",
         "|---|---|" + "---:|" * (len(head) - 2),

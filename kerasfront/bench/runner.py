@@ -85,6 +85,7 @@ def run_benchmarks(
     samples: int | None = None,
     keras3: bool = False,
     progress: Callable[[str], None] = lambda line: None,
+    jit_compile: bool = False,
 ) -> dict:
     """Benchmarks `model` on every backend and device asked for.
 
@@ -96,6 +97,7 @@ def run_benchmarks(
         samples: samples per epoch (default: the model's).
         keras3: also time Keras 3 on each engine, when it is installed.
         progress: called with a line before each worker starts.
+        jit_compile: compile kerasfront's steps with `jit_compile=True`.
 
     Returns:
         A JSON-ready report: the settings, the load average before and after, one row per
@@ -112,6 +114,7 @@ def run_benchmarks(
         "steps_per_epoch": benchmark.steps_per_epoch(samples),
         "epochs": epochs,
         "keras3_version": None,
+        "jit_compile": jit_compile,
         "load_average": [os.getloadavg()[0]],
         "rows": [],
         "notes": [],
@@ -128,7 +131,7 @@ def run_benchmarks(
             continue
         for device in devices:
             config = {"model": model, "backend": backend, "device": device}
-            config.update(epochs=epochs, samples=samples, part="both")
+            config.update(epochs=epochs, samples=samples, part="both", jit_compile=jit_compile)
             progress(f"{model} on {backend} ({device})")
             row = {"backend": backend, "device": device, **spawn(config)}
             if "skipped" in row:

@@ -37,6 +37,12 @@ def main(model: str, argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time Keras 3 (when installed) on each engine, in a worker of its own",
     )
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="compile kerasfront's steps with jit_compile=True: CUDA graphs on a torch GPU, "
+        "torch.compile on a torch CPU, XLA on TensorFlow (JAX always compiles)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--plot", metavar="FILE", help="write a PNG bar chart (matplotlib)")
     parser.add_argument(
@@ -54,6 +60,7 @@ def main(model: str, argv: list[str] | None = None) -> int:
 
         config = {"model": model, "backend": arguments.backend, "device": arguments.device}
         config.update(epochs=arguments.epochs, samples=arguments.samples, part=arguments.part)
+        config["jit_compile"] = arguments.jit_compile
         print(RESULT_PREFIX + json.dumps(run_worker(config)), flush=True)
         return 0
     from kerasfront.bench.command import run

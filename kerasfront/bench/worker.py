@@ -69,11 +69,15 @@ def run_worker(config: dict) -> dict:
     if part in ("both", KERASFRONT):
         import kerasfront
 
-        sides[KERASFRONT] = keras_side(benchmark, kerasfront)
+        sides[KERASFRONT] = keras_side(
+            benchmark, kerasfront, jit_compile=config.get("jit_compile", False)
+        )
     if part in ("both", NATIVE, KERAS3):
         # Keras 3's worker times the native loop too, alternating with it, so Keras 3's
         # ratio comes from one process under one load, like kerasfront's.
-        sides[NATIVE] = native_side(benchmark, backend, device)
+        sides[NATIVE] = native_side(
+            benchmark, backend, device, jit_compile=config.get("jit_compile", False)
+        )
     steps = benchmark.steps_per_epoch(config["samples"])
     result.update(measure(sides, x, y, config["epochs"], steps))
     return result
