@@ -39,6 +39,16 @@ WARMUP_STEPS = 2
 MAX_GRAPHS = 8
 
 
+# How many times a graph has written variables' memory. A replay writes memory without
+# advancing torch's version counters, which caches of values derived from weights (the
+# fused RNNs' weight buffer, rnn.py) otherwise rely on.
+_state_writes = 0
+
+
+def state_writes() -> int:
+    return _state_writes
+
+
 def available() -> bool:
     return torch.cuda.is_available()
 
@@ -72,7 +82,7 @@ class GraphedStep:
                 return self._eager_swapping(batch)
             recording = self.graphs.get(signature)
             if recording is not None and self._bring_home():
-                return recording.replay(leaves)
+                return self._replay(recording, leaves)
             if len(self.graphs) >= MAX_GRAPHS:
                 return self._eager_swapping(batch)
             seen = self.calls.get(signature, 0)
@@ -96,7 +106,13 @@ class GraphedStep:
             if self.homes is None:
                 self.homes = [v._storage.data for v in self._state()]
             self.graphs[signature] = recording
-            return recording.replay(leaves)
+            return self._replay(recording, leaves)
+
+    def _replay(self, recording, leaves):
+        if self.updated:
+            global _state_writes
+            _state_writes += 1
+        return recording.replay(leaves)
 
     def _state(self):
         return self.read_only + self.updated

@@ -39,6 +39,8 @@ import torch
 
 from kerasfront.backends.layer_args import recurrent_units
 
+from . import cuda_graphs
+
 # torch's GRU gate order (r, z, n) as positions of Keras's blocks (z, r, h).
 _GRU_BLOCKS_FROM_KERAS = (1, 0, 2)
 
@@ -91,10 +93,14 @@ def _torch_parameters(kernel, recurrent_kernel, input_bias, recurrent_bias, unit
 
 
 def _weights_key(keras_weights):
-    # A weight's memory and its version counter, which every in-place update advances
-    # (the optimizers', a CUDA graph's copy); an assignment brings new memory. The kept
-    # entry holds the memory it was made from, so no other tensor can take its address.
-    return tuple((w.data_ptr(), w._version) for w in keras_weights)
+    # A weight's memory and its version counter, which every in-place update through it
+    # or its views advances (the optimizers'); an assignment brings new memory; a CUDA
+    # graph's replay writes memory without counting, so its writes are counted apart.
+    # The kept entry holds the memory it was made from: no other tensor takes its address.
+    return (
+        cuda_graphs.state_writes(),
+        *((w.data_ptr(), w._version) for w in keras_weights),
+    )
 
 
 def _may_keep(keras_weights) -> bool:
