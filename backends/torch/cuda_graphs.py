@@ -14,9 +14,11 @@ them all at once, so for a replay to be right:
 - each batch is copied into input buffers the graph reads, and outputs are copied out of
   the graph's memory before being returned (the next replay overwrites them);
 - nothing in the step reads a value back to the host: that raises during capture, and the
-  step then runs eagerly from there on, with a warning that says why. Every kerasfront
-  step qualifies (seeds and optimizer scalars stay on the device); a user's layer that
-  reads a tensor with `.item()` does not.
+  step then runs eagerly from there on, with a warning that says why. kerasfront keeps
+  seeds, optimizer scalars and metrics on the device, and the Embedding lookup skips its
+  host bounds check inside a graph (nn.embedding_lookup); a user's layer that reads a
+  tensor with `.item()` does not qualify, nor does the CTC loss (it checks lengths on the
+  host).
 
 Host values a step reads while it is recorded (Python attributes of layers) are fixed in
 its graph, as they are in a JAX or TensorFlow compiled step.
@@ -47,10 +49,6 @@ _state_writes = 0
 
 def state_writes() -> int:
     return _state_writes
-
-
-def available() -> bool:
-    return torch.cuda.is_available()
 
 
 class _CannotCapture(Exception):
@@ -160,8 +158,8 @@ class GraphedStep:
 
     def _eager_on_side_stream(self, batch):
         # The warm-up steps run on the stream the capture will use, as torch's
-        # documentation asks: state made lazily per stream (cuBLAS workspaces) then
-        # exists before recording, when it may not be made.
+        # documentation asks: state made lazily per stream (cuBLAS workspaces) then exists
+        # before the recording, during which it could not be made.
         main, side = torch.cuda.current_stream(), self._side()
         side.wait_stream(main)
         with torch.cuda.stream(side):
