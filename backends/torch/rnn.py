@@ -75,7 +75,8 @@ def _torch_parameters(kernel, recurrent_kernel, input_bias, recurrent_bias, unit
             _gate_columns(input_bias, units, order),
             _gate_columns(recurrent_bias, units, order),
         ]
-    kept = _kept_buffer(keras_weights)
+    may_keep = _may_keep(keras_weights)
+    kept = _kept_buffer(keras_weights) if may_keep else None
     if kept is not None:
         return kept
     # Every piece a view of a Keras weight (the kernels' transposes are dense: they are
@@ -88,7 +89,8 @@ def _torch_parameters(kernel, recurrent_kernel, input_bias, recurrent_bias, unit
     sizes = [kernel.numel(), recurrent_kernel.numel(), gates * units, gates * units]
     w_ih, w_hh, b_ih, b_hh = torch.split(torch.cat(pieces), sizes)
     parameters = [w_ih.view(gates * units, -1), w_hh.view(gates * units, units), b_ih, b_hh]
-    _keep_buffer(keras_weights, parameters)
+    if may_keep:
+        _keep_buffer(keras_weights, parameters)
     return parameters
 
 
@@ -116,8 +118,6 @@ def _may_keep(keras_weights) -> bool:
 
 def _kept_buffer(keras_weights):
     """The parameters built by an earlier call on these same weights, unchanged since."""
-    if not _may_keep(keras_weights):
-        return None
     kept = getattr(keras_weights[0], "_kerasfront_cudnn_weights", None)
     if kept is None or kept[0] != _weights_key(keras_weights):
         return None
@@ -125,13 +125,8 @@ def _kept_buffer(keras_weights):
 
 
 def _keep_buffer(keras_weights, parameters) -> None:
-    if _may_keep(keras_weights):
-        memory = [w.detach() for w in keras_weights]
-        keras_weights[0]._kerasfront_cudnn_weights = (
-            _weights_key(keras_weights),
-            parameters,
-            memory,
-        )
+    memory = [w.detach() for w in keras_weights]
+    keras_weights[0]._kerasfront_cudnn_weights = (_weights_key(keras_weights), parameters, memory)
 
 
 def lay_out_fused_rnn_weight(storage):

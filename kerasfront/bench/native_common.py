@@ -57,8 +57,8 @@ def torch_trainer(
     adapt = to_input or (lambda tensor: tensor)
     total = torch.zeros((), device=target)  # one tensor for good: a graph adds to it
 
-    def inputs(array):
-        return adapt(torch.from_numpy(array).to(target, non_blocking=True))
+    def on_device(array):
+        return torch.from_numpy(array).to(target, non_blocking=True)
 
     def step(x_batch, y_batch):
         probs = forward(adapt(x_batch))
@@ -77,13 +77,12 @@ def torch_trainer(
     def train_epoch(x, y, order):
         total.zero_()
         for idx in batch_indices(order, batch_size):
-            x_batch = torch.from_numpy(x[idx]).to(target, non_blocking=True)
-            run_step(x_batch, torch.from_numpy(y[idx]).to(target, non_blocking=True))
+            run_step(on_device(x[idx]), on_device(y[idx]))
         return total.item() / len(order)
 
     def predict_one(x1):
         with torch.inference_mode():
-            return forward(inputs(x1)).cpu().numpy()
+            return forward(adapt(on_device(x1))).cpu().numpy()
 
     return train_epoch, predict_one
 
